@@ -1,0 +1,30 @@
+"""The application factory: `create_app(config)` wires state, middlewares and routes."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from node.appkeys import CONFIG, STORE
+from node.config import Config
+from node.routes import setup_routes
+from node.storage import db as db_mod
+
+MAX_REQUEST_BYTES = 8 * 1024 * 1024  # profile pictures; the inbox caps its own bodies lower
+
+
+async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the database (migrations run here) for the life of the app."""
+    store = db_mod.connect(app[CONFIG].db_path)
+    app[STORE] = store
+    yield
+    store.close()
+
+
+def create_app(config: Config) -> web.Application:
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app[CONFIG] = config
+    app.cleanup_ctx.append(store_ctx)
+    setup_routes(app)
+    return app

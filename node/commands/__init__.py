@@ -1,0 +1,28 @@
+"""Sub-commands of `coffee-node`, one module per concern; each has `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+COMMAND_MODULES = [
+    "node.commands.setup",
+]
+
+
+@dataclass
+class Result:
+    """What a command produced: `data` for --json, `text` for a person."""
+
+    data: Any
+    text: str = ""
+    exit_code: int = 0
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def add_dir_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", metavar="DIR", help="the node's data directory")

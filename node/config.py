@@ -1,0 +1,168 @@
+"""Node configuration: `node.toml` in the data dir, overridden by COFFEE_* variables.
+
+Loaded once at start and frozen; nothing reads the environment later.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from node.errors import ConfigError
+
+CONFIG_FILE = "node.toml"
+DB_FILE = "coffee.db"
+KEYS_DIR = "keys"
+MEDIA_DIR = "media"
+SUPPORTED_UI_LANGUAGES = ("fr", "nl", "en")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,29}$")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a node needs to start; paths derive from `data_dir`."""
+
+    data_dir: Path
+    url: str
+    name: str
+    slug: str
+    country: str
+    city: str
+    languages: tuple[str, ...] = SUPPORTED_UI_LANGUAGES
+    allow_private_network: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    manual_approval: bool = False
+    log_format: str = "json"
+    trusted_spaces: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / DB_FILE
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / KEYS_DIR
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / MEDIA_DIR
+
+    @property
+    def domain(self) -> str:
+        """Host[:port] of the public URL: the authority used in handles and signatures."""
+        return urlsplit(self.url).netloc
+
+    def validate(self) -> "Config":
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"url must be an absolute http(s) URL, got {self.url!r}")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ConfigError("url must be the site root (no path, query or fragment)")
+        if not COUNTRY_RE.match(self.country):
+            raise ConfigError(f"country must be an ISO 3166 alpha-2 code like FR or BE, got {self.country!r}")
+        if not SLUG_RE.match(self.slug):
+            raise ConfigError(f"slug must be 1-30 of a-z, 0-9, _ (got {self.slug!r})")
+        if not self.name.strip():
+            raise ConfigError("name must not be empty")
+        if not self.languages:
+            raise ConfigError("languages must list at least one language")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port out of range: {self.port}")
+        if self.log_format not in ("json", "text"):
+            raise ConfigError("log_format must be json or text")
+        return self
+
+
+def slugify(name: str) -> str:
+    """A handle from a space name: 'The Cowork Factory' -> 'thecoworkfactory'."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]", "", ascii_name.lower())[:30]
+    return slug or "space"
+
+
+def to_toml(config: Config) -> str:
+    """Serialise the settings a space manager may edit (paths are implied by the dir)."""
+
+    def q(value: str) -> str:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    langs = ", ".join(q(lang) for lang in config.languages)
+    trusted = ", ".join(q(t) for t in config.trusted_spaces)
+    return (
+        "# Coffee node settings. See README.md, section Configuration.\n"
+        "[node]\n"
+        f"url = {q(config.url)}\n"
+        f"name = {q(config.name)}\n"
+        f"slug = {q(config.slug)}\n"
+        f"country = {q(config.country)}\n"
+        f"city = {q(config.city)}\n"
+        f"languages = [{langs}]\n"
+        f"allow_private_network = {str(config.allow_private_network).lower()}\n"
+        "\n[server]\n"
+        f"host = {q(config.host)}\n"
+        f"port = {config.port}\n"
+        f"log_format = {q(config.log_format)}\n"
+        "\n[federation]\n"
+        f"manual_approval = {str(config.manual_approval).lower()}\n"
+        f"trusted_spaces = [{trusted}]\n"
+    )
+
+
+ENV_OVERRIDES: dict[str, tuple[str, type]] = {
+    "COFFEE_URL": ("url", str),
+    "COFFEE_HOST": ("host", str),
+    "COFFEE_PORT": ("port", int),
+    "COFFEE_LOG_FORMAT": ("log_format", str),
+    "COFFEE_ALLOW_PRIVATE_NETWORK": ("allow_private_network", bool),
+}
+
+
+def load(data_dir: Path | str, env: dict[str, str] | None = None) -> Config:
+    """Read `DIR/node.toml`, apply COFFEE_* overrides, validate."""
+    data_dir = Path(data_dir).resolve()
+    path = data_dir / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(f"no node in {data_dir} (missing {CONFIG_FILE}); run `coffee-node init` first")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    node, server, fed = raw.get("node", {}), raw.get("server", {}), raw.get("federation", {})
+    try:
+        config = Config(
+            data_dir=data_dir,
+            url=str(node["url"]).rstrip("/"),
+            name=str(node["name"]),
+            slug=str(node["slug"]),
+            country=str(node["country"]).upper(),
+            city=str(node.get("city", "")),
+            languages=tuple(node.get("languages", SUPPORTED_UI_LANGUAGES)),
+            allow_private_network=bool(node.get("allow_private_network", False)),
+            host=str(server.get("host", "127.0.0.1")),
+            port=int(server.get("port", 8000)),
+            log_format=str(server.get("log_format", "json")),
+            manual_approval=bool(fed.get("manual_approval", False)),
+            trusted_spaces=tuple(fed.get("trusted_spaces", ())),
+        )
+    except KeyError as exc:
+        raise ConfigError(f"{path}: missing setting {exc.args[0]!r} in [node]") from exc
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: bad value: {exc}") from exc
+    env = os.environ if env is None else env
+    for var, (attr, kind) in ENV_OVERRIDES.items():
+        if var in env:
+            value: object = env[var]
+            if kind is int:
+                value = int(env[var])
+            elif kind is bool:
+                value = env[var].lower() in ("1", "true", "yes")
+            config = replace(config, **{attr: value})
+    return config.validate()

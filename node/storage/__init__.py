@@ -1,0 +1,1 @@
+"""Storage: plain dicts over sqlite-utils, one module per table family."""

@@ -1,0 +1,1 @@
+"""Views: thin handlers that parse input, call a service and render HTML or JSON."""
