@@ -6,9 +6,13 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from node.appkeys import CONFIG, STORE
+from node.appkeys import CONFIG, JINJA, SESSIONS, STORE
 from node.config import Config
+from node.middlewares import MIDDLEWARES
+from node.render import create_environment
 from node.routes import setup_routes
+from node.services.setup import SESSION_SECRET
+from node.sessions import SessionCodec
 from node.storage import db as db_mod
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # profile pictures; the inbox caps its own bodies lower
@@ -23,8 +27,10 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(config: Config) -> web.Application:
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=MIDDLEWARES)
     app[CONFIG] = config
+    app[JINJA] = create_environment()
+    app[SESSIONS] = SessionCodec((config.keys_dir / SESSION_SECRET).read_text(encoding="ascii").strip())
     app.cleanup_ctx.append(store_ctx)
     setup_routes(app)
     return app

@@ -6,16 +6,29 @@ web UI, the JSON API, the CLI and the inbound federation handlers.
 
 from __future__ import annotations
 
+from typing import Callable
+
 
 class CoffeeError(Exception):
-    """Base of every expected error; `status` is the HTTP answer at the boundary."""
+    """Base of every expected error; `status` is the HTTP answer at the boundary.
+
+    `template` is an English sentence with %(name)s placeholders filled from
+    `params`; the web boundary translates the template (Babel extracts the
+    constructor calls as gettext keywords) before filling it in.
+    """
 
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, *, field: str | None = None, **params: object) -> None:
+        self.template = template
+        self.params = params
         self.field = field
+        self.message = template % params if params else template
+        super().__init__(self.message)
+
+    def translated(self, gettext: "Callable[[str], str]") -> str:
+        text = gettext(self.template)
+        return text % self.params if self.params else text
 
 
 class InvalidInput(CoffeeError):

@@ -1,0 +1,128 @@
+"""Request pipeline: errors → language → session → signed-in member → CSRF.
+
+Services raise `node.errors` and federation raises `federation.errors`; this is
+the one place where both become 4xx pages or JSON, in the reader's language.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from federation.errors import FederationError
+from node import i18n
+from node.appkeys import CONFIG, LANG, SESSION, SESSIONS, STORE, USER
+from node.errors import CoffeeError
+from node.render import render
+from node.services.accounts import current_member
+from node.sessions import COOKIE_NAME, MAX_AGE
+
+log = logging.getLogger("coffee.http")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_FIELD = "csrf_token"
+
+
+def csrf_exempt(handler: Handler) -> Handler:
+    """Mark a handler that authenticates otherwise (ActivityPub inboxes: HTTP signatures)."""
+    handler.csrf_exempt = True  # type: ignore[attr-defined]
+    return handler
+
+
+def wants_json(request: web.Request) -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("Accept", "")
+    return "json" in accept and "text/html" not in accept
+
+
+def error_response(request: web.Request, status: int, message: str, field: str | None = None) -> web.Response:
+    if wants_json(request):
+        body: dict[str, object] = {"error": message, "status": status}
+        if field:
+            body["field"] = field
+        return web.json_response(body, status=status)
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except CoffeeError as exc:
+        message = exc.translated(i18n.translations(request.get(LANG, i18n.DEFAULT_LANGUAGE)).gettext)
+        return error_response(request, exc.status, message, exc.field)
+    except FederationError as exc:
+        log.info("http.federation_rejected", extra={"path": request.path, "status": exc.status, "reason": str(exc)})
+        return web.json_response({"error": str(exc)}, status=exc.status)
+    except web.HTTPException as exc:
+        if exc.status in (404, 405) and exc.content_type == "text/plain":
+            reason = {404: "This page does not exist.", 405: "This method is not allowed here."}[exc.status]
+            gettext = i18n.translations(request.get(LANG, i18n.DEFAULT_LANGUAGE)).gettext
+            return error_response(request, exc.status, gettext(reason))
+        raise
+    except Exception:
+        log.exception("http.unhandled", extra={"method": request.method, "path": request.path})
+        gettext = i18n.translations(request.get(LANG, i18n.DEFAULT_LANGUAGE)).gettext
+        return error_response(request, 500, gettext("Something went wrong on our side. The error was logged."))
+
+
+@web.middleware
+async def language_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request[LANG] = i18n.negotiate(request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("Accept-Language", ""))
+    response = await handler(request)
+    if isinstance(response, web.Response) and response.content_type == "text/html":
+        response.headers.setdefault("Content-Language", request[LANG])
+        response.headers.add("Vary", "Accept-Language, Cookie")
+    return response
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    codec = request.app[SESSIONS]
+    session = codec.loads(request.cookies.get(COOKIE_NAME))
+    request[SESSION] = session
+    request[USER] = current_member(request.app[STORE], session.get("uid"))
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        _save(request, exc, codec.dumps(session) if session.changed else None)
+        raise
+    _save(request, response, codec.dumps(session) if session.changed else None)
+    return response
+
+
+def _save(request: web.Request, response: web.StreamResponse, cookie: str | None) -> None:
+    if cookie is None or response.prepared:
+        return
+    secure = request.app[CONFIG].url.startswith("https://")
+    response.set_cookie(COOKIE_NAME, cookie, max_age=MAX_AGE, httponly=True, samesite="Lax", secure=secure, path="/")
+
+
+@web.middleware
+async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every unsafe request from a browser carries the session's token (form field or header)."""
+    route_handler = request.match_info.handler
+    if request.method in UNSAFE_METHODS and not getattr(route_handler, "csrf_exempt", False):
+        expected = request[SESSION].get("csrf")
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            supplied = (await request.post()).get(CSRF_FIELD)
+        else:
+            supplied = request.headers.get("X-CSRF-Token")
+        origin = request.headers.get("Origin")
+        own = urlsplit(request.app[CONFIG].url)
+        bad_origin = origin not in (None, "null") and urlsplit(origin).netloc != own.netloc
+        if not expected or not isinstance(supplied, str) or not hmac.compare_digest(expected, supplied) or bad_origin:
+            log.info("http.csrf_rejected", extra={"path": request.path})
+            gettext = i18n.translations(request[LANG]).gettext
+            return error_response(
+                request, 403, gettext("This form has expired or did not come from this site. Reload the page and try again.")
+            )
+    return await handler(request)
+
+
+MIDDLEWARES = [error_middleware, language_middleware, session_middleware, csrf_middleware]

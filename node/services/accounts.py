@@ -1,0 +1,50 @@
+"""Logging in, changing passwords: who may act on this node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node.errors import InvalidInput, NotAuthenticated
+from node.services.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, verify_password
+from node.storage import members as members_store
+from node.storage.db import Store
+
+# A hash computed once, so a login for an unknown user costs as much as a real one.
+_DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
+
+
+def authenticate(store: Store, username: str, password: str) -> dict[str, Any]:
+    """The active member with these credentials; one message for every failure (no user enumeration)."""
+    member = members_store.get_by_username(store, username.strip()) if username.strip() else None
+    ok = verify_password(password, member["password_hash"] if member else _DUMMY_HASH)
+    if not member or not ok or member["status"] != "active":
+        raise NotAuthenticated("Unknown username or wrong password.")
+    return member
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise InvalidInput("The password must have at least %(n)s characters.", field="password", n=MIN_LENGTH)
+    if len(password) > MAX_LENGTH:
+        raise InvalidInput("The password is too long.", field="password")
+
+
+def set_password(store: Store, member_id: int, password: str) -> None:
+    check_new_password(password)
+    members_store.update(store, member_id, password_hash=hash_password(password))
+
+
+def change_password(store: Store, member: dict[str, Any], current: str, new: str) -> None:
+    if not verify_password(current, member["password_hash"]):
+        raise InvalidInput("The current password is wrong.", field="current_password")
+    set_password(store, member["id"], new)
+
+
+def current_member(store: Store, member_id: Any) -> dict[str, Any] | None:
+    """The member behind a session, only while active (suspension ends sessions at once)."""
+    if not isinstance(member_id, int):
+        return None
+    member = members_store.get(store, member_id)
+    if member is None or member["status"] != "active":
+        return None
+    return member

@@ -1,0 +1,60 @@
+"""The `members` table: accounts and profiles of the space's coworkers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from node.storage.db import Store
+from node.timeutil import now_iso
+
+JSON_FIELDS = ("bio_map", "skills_offered", "skills_sought", "tags", "languages", "open_to", "links")
+
+
+def _decode(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    for key in JSON_FIELDS:
+        row[key] = json.loads(row[key])
+    return row
+
+
+def _encode(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: json.dumps(value, ensure_ascii=False) if key in JSON_FIELDS else value for key, value in fields.items()}
+
+
+def get(store: Store, member_id: int) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM members WHERE id = ?", [member_id]))
+    return _decode(rows[0]) if rows else None
+
+
+def get_by_username(store: Store, username: str) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM members WHERE username = ? COLLATE NOCASE", [username]))
+    return _decode(rows[0]) if rows else None
+
+
+def insert(store: Store, **fields: Any) -> dict[str, Any]:
+    stamp = now_iso()
+    row = _encode(fields) | {"created_at": stamp, "updated_at": stamp}
+    member_id = store.db["members"].insert(row).last_pk
+    return get(store, member_id)  # type: ignore[return-value]
+
+
+def update(store: Store, member_id: int, **fields: Any) -> dict[str, Any]:
+    row = _encode(fields) | {"updated_at": now_iso()}
+    store.db["members"].update(member_id, row)
+    return get(store, member_id)  # type: ignore[return-value]
+
+
+def delete(store: Store, member_id: int) -> None:
+    store.db["members"].delete(member_id)
+
+
+def select(store: Store, where: str = "1", params: Iterable[Any] = (), order: str = "username") -> list[dict[str, Any]]:
+    """Members matching an SQL condition built by a service (never from user text)."""
+    sql = f"SELECT * FROM members WHERE {where} ORDER BY {order}"
+    return [_decode(row) for row in store.db.query(sql, list(params))]  # type: ignore[misc]
+
+
+def count(store: Store, where: str = "1", params: Iterable[Any] = ()) -> int:
+    return store.db.execute(f"SELECT count(*) FROM members WHERE {where}", list(params)).fetchone()[0]

@@ -1,0 +1,119 @@
+"""Signing in and out, CSRF, password change, language choice: through real HTTP."""
+
+from __future__ import annotations
+
+import re
+
+from node.services.passwords import hash_password
+from node.storage import members as members_store
+
+PASSWORD = "correct horse battery"
+
+
+def add_member(node, username: str = "alice", role: str = "member", status: str = "active") -> dict:
+    return members_store.insert(
+        node.store, username=username, display_name=username.title(), role=role, status=status,
+        password_hash=hash_password(PASSWORD),
+    )
+
+
+async def csrf_from(http, path: str) -> str:
+    async with http.get(path) as resp:
+        html = await resp.text()
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF field on {path}"
+    return match.group(1)
+
+
+async def login(http, username: str = "alice", password: str = PASSWORD) -> int:
+    token = await csrf_from(http, "/login")
+    async with http.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                         allow_redirects=False) as resp:
+        return resp.status
+
+
+async def test_login_logout_roundtrip(node) -> None:
+    add_member(node)
+    http = node.client()
+    assert await login(http) == 303
+    async with http.get("/me/password") as resp:
+        assert resp.status == 200
+        assert "Change password" in await resp.text()
+    token = await csrf_from(http, "/me/password")
+    async with http.post("/logout", data={"csrf_token": token}, allow_redirects=False) as resp:
+        assert resp.status == 303
+    async with http.get("/me/password", allow_redirects=False) as resp:
+        assert resp.status == 303
+        assert resp.headers["Location"].startswith("/login?next=")
+
+
+async def test_login_failures_say_the_same_thing(node) -> None:
+    add_member(node)
+    add_member(node, "bob", status="suspended")
+    http = node.client()
+    for username, password in [("alice", "wrong password!"), ("nobody", PASSWORD), ("bob", PASSWORD)]:
+        token = await csrf_from(http, "/login")
+        async with http.post("/login", data={"username": username, "password": password, "csrf_token": token}) as resp:
+            assert resp.status == 401
+            assert "Unknown username or wrong password." in await resp.text()
+
+
+async def test_post_without_csrf_token_is_rejected(node) -> None:
+    add_member(node)
+    http = node.client()
+    await csrf_from(http, "/login")  # the session exists, the token is not sent
+    async with http.post("/login", data={"username": "alice", "password": PASSWORD}) as resp:
+        assert resp.status == 403
+    async with http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": "forged"}) as resp:
+        assert resp.status == 403
+    token = await csrf_from(http, "/login")
+    async with http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token},
+                         headers={"Origin": "https://evil.example"}) as resp:
+        assert resp.status == 403
+    async with http.get("/me/password", allow_redirects=False) as resp:
+        assert resp.status == 303  # still signed out
+
+
+async def test_password_change_checks_current_and_length(node) -> None:
+    add_member(node)
+    http = node.client()
+    await login(http)
+    token = await csrf_from(http, "/me/password")
+    form = {"csrf_token": token, "current_password": "not it", "new_password": "a new long password", "confirm_password": "a new long password"}
+    async with http.post("/me/password", data=form) as resp:
+        assert resp.status == 400
+    form |= {"current_password": PASSWORD, "new_password": "short", "confirm_password": "short"}
+    async with http.post("/me/password", data=form) as resp:
+        assert resp.status == 400
+        assert "at least 10 characters" in await resp.text()
+    token = await csrf_from(http, "/me/password")
+    form |= {"csrf_token": token, "new_password": "a new long password", "confirm_password": "a new long password"}
+    async with http.post("/me/password", data=form) as resp:
+        assert resp.status == 200
+    assert await login(node.client(), password="a new long password") == 303
+    assert await login(node.client(), password=PASSWORD) == 401
+
+
+async def test_open_redirect_is_refused(node) -> None:
+    add_member(node)
+    http = node.client()
+    token = await csrf_from(http, "/login")
+    async with http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token,
+                                         "next": "//evil.example/"}, allow_redirects=False) as resp:
+        assert resp.headers["Location"] == "/"
+
+
+async def test_language_from_header_and_switcher(node) -> None:
+    http = node.client()
+    async with http.get("/login", headers={"Accept-Language": "nl-BE,nl;q=0.9"}) as resp:
+        assert '<html lang="nl">' in await resp.text()
+    async with http.get("/lang/fr?next=/login", allow_redirects=True) as resp:
+        assert '<html lang="fr">' in await resp.text()
+    async with http.get("/login", headers={"Accept-Language": "nl"}) as resp:
+        assert '<html lang="fr">' in await resp.text()  # the explicit choice wins and is remembered
+
+
+async def test_unknown_page_is_a_friendly_404(node) -> None:
+    async with node.client().get("/nope") as resp:
+        assert resp.status == 404
+        assert "This page does not exist." in await resp.text()
