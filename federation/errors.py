@@ -64,3 +64,15 @@ class GoneError(FetchError):
     """The remote object answered 410 Gone (deleted)."""
 
     status = 410
+
+
+class UnsupportedMediaType(MalformedError):
+    """The body is not declared as ActivityPub JSON."""
+
+    status = 415
+
+
+class RateLimited(FederationError):
+    """One sender sends faster than we accept; it should retry later."""
+
+    status = 429

@@ -6,12 +6,16 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from node.appkeys import CONFIG, JINJA, SESSIONS, STORE
+from node.appkeys import CONFIG, JINJA, METRICS, SESSIONS, SKILLS, STORE
 from node.config import Config
+from node.federation_runtime import federation_ctx
+from node.metrics import node_registry
 from node.middlewares import MIDDLEWARES
+from node.observability import request_log_middleware
 from node.render import create_environment
 from node.routes import setup_routes
 from node.services.setup import SESSION_SECRET
+from node.services.skills import load_skill_index
 from node.sessions import SessionCodec
 from node.storage import db as db_mod
 
@@ -27,10 +31,13 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(config: Config) -> web.Application:
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=MIDDLEWARES)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[request_log_middleware, *MIDDLEWARES])
     app[CONFIG] = config
+    app[METRICS] = node_registry()
     app[JINJA] = create_environment()
+    app[SKILLS] = load_skill_index()
     app[SESSIONS] = SessionCodec((config.keys_dir / SESSION_SECRET).read_text(encoding="ascii").strip())
     app.cleanup_ctx.append(store_ctx)
+    app.cleanup_ctx.append(federation_ctx)
     setup_routes(app)
     return app

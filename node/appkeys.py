@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import jinja2
 from aiohttp import web
 
+from federation.client import FederationClient
+from federation.types import KeyResolver
 from node.config import Config
+from node.ratelimit import RateLimiter
+from node.metrics import Registry
+from node.services.skills import SkillIndex
 from node.sessions import Session, SessionCodec
 from node.storage.db import Store
+
+if TYPE_CHECKING:
+    from node.workers import DeliveryWorker, InboxWorker
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
 JINJA = web.AppKey("jinja", jinja2.Environment)
 SESSIONS = web.AppKey("sessions", SessionCodec)
+METRICS = web.AppKey("metrics", Registry)
+SKILLS = web.AppKey("skills", SkillIndex)  # ESCO taxonomy, loaded once per process
+
+# Federation (node/federation_runtime.py)
+CLIENT = web.AppKey("client", FederationClient)
+FETCH = web.AppKey("fetch", Callable[[str], Awaitable[dict[str, Any]]])
+KEYS = web.AppKey("keys", KeyResolver)
+RATE = web.AppKey("rate", RateLimiter)
+DELIVERY = web.AppKey("delivery", "DeliveryWorker")
+INBOX_WORKER = web.AppKey("inbox_worker", "InboxWorker")
 
 # Per-request state, set by the middlewares.
 LANG = web.RequestKey("lang", str)
 SESSION = web.RequestKey("session", Session)
 USER = web.RequestKey("user", dict[str, Any] | None)  # the signed-in, active member
+REQUEST_ID = web.RequestKey("request_id", str)  # X-Request-Id, set by node.observability

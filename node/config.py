@@ -40,6 +40,10 @@ class Config:
     manual_approval: bool = False
     log_format: str = "json"
     trusted_spaces: tuple[str, ...] = field(default_factory=tuple)
+    inbox_rate: float = 50.0          # activities per second accepted from one domain (0: no limit)
+    inbox_burst: int = 500
+    ca_file: Path | None = None        # extra CA bundle for outbound TLS (tests, private CAs)
+    host_overrides: tuple[tuple[str, str], ...] = ()  # host -> IP for outbound fetches (tests only)
 
     @property
     def db_path(self) -> Path:
@@ -74,6 +78,8 @@ class Config:
             raise ConfigError("languages must list at least one language")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port out of range: {self.port}")
+        if self.inbox_rate < 0 or self.inbox_burst < 1:
+            raise ConfigError("inbox_rate must be >= 0 and inbox_burst >= 1")
         if self.log_format not in ("json", "text"):
             raise ConfigError("log_format must be json or text")
         return self
@@ -113,6 +119,8 @@ def to_toml(config: Config) -> str:
         "\n[federation]\n"
         f"manual_approval = {str(config.manual_approval).lower()}\n"
         f"trusted_spaces = [{trusted}]\n"
+        f"inbox_rate = {config.inbox_rate}\n"
+        f"inbox_burst = {config.inbox_burst}\n"
     )
 
 
@@ -151,6 +159,10 @@ def load(data_dir: Path | str, env: dict[str, str] | None = None) -> Config:
             log_format=str(server.get("log_format", "json")),
             manual_approval=bool(fed.get("manual_approval", False)),
             trusted_spaces=tuple(fed.get("trusted_spaces", ())),
+            inbox_rate=float(fed.get("inbox_rate", 50.0)),
+            inbox_burst=int(fed.get("inbox_burst", 500)),
+            ca_file=Path(fed["ca_file"]) if fed.get("ca_file") else None,
+            host_overrides=tuple((str(k), str(v)) for k, v in fed.get("host_overrides", {}).items()),
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: missing setting {exc.args[0]!r} in [node]") from exc

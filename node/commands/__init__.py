@@ -8,6 +8,9 @@ from typing import Any
 
 COMMAND_MODULES = [
     "node.commands.setup",
+    "node.commands.ops",
+    "node.commands.federation",
+    "node.commands.members",
 ]
 
 

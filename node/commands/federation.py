@@ -1,0 +1,181 @@
+"""Federation from the command line: follow spaces, answer follow requests, block domains, watch deliveries.
+
+Commands write to the database; a running node's workers deliver what they queue
+(they look for new rows every second), so these work while the node serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from federation.errors import FederationError
+from node import config as config_mod
+from node.commands import Result, add_dir_arg, add_json_flag
+from node.errors import InvalidInput, NotFound
+from node.federation_runtime import federation_client
+from node.services import follows as follows_service
+from node.services import local_actors
+from node.storage import deliveries as deliveries_store
+from node.storage import domains as domains_store
+from node.storage import follows as follows_store
+from node.storage import members as members_store
+from node.storage.db import Store, connect
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("follow", help="follow a space (acct:space@host or an actor URL)")
+    add_dir_arg(p)
+    p.add_argument("target", help="acct:space@host, @space@host or https://host/ actor URL")
+    p.add_argument("--as", dest="as_member", metavar="USERNAME", help="follow as this member instead of the space")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_follow)
+
+    p = sub.add_parser("unfollow", help="stop following an actor (sends Undo)")
+    add_dir_arg(p)
+    p.add_argument("target", help="the actor URL (see `coffee-node following`)")
+    p.add_argument("--as", dest="as_member", metavar="USERNAME")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_unfollow)
+
+    for name, helptext, func in (("followers", "who follows the space (accepted and pending)", cmd_followers),
+                                 ("following", "whom the space follows", cmd_following)):
+        p = sub.add_parser(name, help=helptext)
+        add_dir_arg(p)
+        add_json_flag(p)
+        p.set_defaults(func=func)
+
+    for name, accept in (("approve", True), ("reject", False)):
+        p = sub.add_parser(name, help=f"{name} a pending follow request (see `coffee-node followers`)")
+        add_dir_arg(p)
+        p.add_argument("follower", help="the follower's actor URL")
+        add_json_flag(p)
+        p.set_defaults(func=cmd_answer, accept=accept)
+
+    p = sub.add_parser("block", help="refuse everything from a domain (403) and stop delivering to it")
+    add_dir_arg(p)
+    p.add_argument("domain")
+    p.add_argument("--reason", default="")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_block)
+
+    p = sub.add_parser("unblock", help="lift a domain block")
+    add_dir_arg(p)
+    p.add_argument("domain")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_unblock)
+
+    p = sub.add_parser("blocks", help="list blocked domains")
+    add_dir_arg(p)
+    add_json_flag(p)
+    p.set_defaults(func=cmd_blocks)
+
+    p = sub.add_parser("deliveries", help="the delivery queue per domain: pending, failed, last error")
+    add_dir_arg(p)
+    add_json_flag(p)
+    p.set_defaults(func=cmd_deliveries)
+
+
+def _open(args: argparse.Namespace) -> tuple[config_mod.Config, Store]:
+    config = config_mod.load(args.dir)
+    return config, connect(config.db_path)
+
+
+def _local_actor(config: config_mod.Config, store: Store, username: str | None) -> str:
+    if username is None:
+        return local_actors.space_id(config)
+    member = members_store.get_by_username(store, username)
+    if member is None or member["status"] != "active":
+        raise NotFound("No active member %(username)s.", username=username)
+    return local_actors.member_id(config, member["username"])
+
+
+def cmd_follow(args: argparse.Namespace) -> Result:
+    config, store = _open(args)
+    follower = _local_actor(config, store, args.as_member)
+
+    async def run() -> dict[str, Any]:
+        async with federation_client(store, config) as (client, fetch):
+            try:
+                return await follows_service.resolve(store, client, fetch, args.target)
+            except FederationError as exc:
+                raise InvalidInput("Cannot reach %(target)s: %(reason)s", target=args.target, reason=str(exc)) from exc
+
+    remote = asyncio.run(run())
+    row = follows_service.follow(store, config, follower, remote)
+    data = {"follower": follower, "followee": remote["id"], "name": remote["name"], "state": row["state"]}
+    return Result(data, f"Follow request sent to {remote['name'] or remote['id']} ({remote['id']}); "
+                        "it becomes active when they accept.")
+
+
+def cmd_unfollow(args: argparse.Namespace) -> Result:
+    config, store = _open(args)
+    follower = _local_actor(config, store, args.as_member)
+    follows_service.unfollow(store, config, follower, args.target)
+    return Result({"follower": follower, "unfollowed": args.target}, f"Unfollowed {args.target}.")
+
+
+def _rows(store: Store, rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    return [follows_service.describe(store, row[key]) | {"state": row["state"], "since": row["created_at"]} for row in rows]
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "(none)"
+    return "\n".join(f"{r['state']:9} {r['handle'] or '-':35} {r['id']}" for r in rows)
+
+
+def cmd_followers(args: argparse.Namespace) -> Result:
+    config, store = _open(args)
+    space = local_actors.space_id(config)
+    rows = list(store.db.query("SELECT * FROM follows WHERE followee = ? ORDER BY state, id", [space]))
+    data = _rows(store, rows, "follower")
+    return Result(data, _table(data))
+
+
+def cmd_following(args: argparse.Namespace) -> Result:
+    config, store = _open(args)
+    data = _rows(store, follows_store.following(store, local_actors.space_id(config), state=None), "followee")
+    return Result(data, _table(data))
+
+
+def cmd_answer(args: argparse.Namespace) -> Result:
+    config, store = _open(args)
+    row = follows_store.get(store, args.follower, local_actors.space_id(config))
+    if row is None:
+        raise NotFound("No follow request from %(actor)s.", actor=args.follower)
+    follows_service.answer(store, config, row, accept=args.accept)
+    state = "accepted" if args.accept else "rejected"
+    return Result({"follower": args.follower, "state": state}, f"{args.follower}: {state}.")
+
+
+def cmd_block(args: argparse.Namespace) -> Result:
+    _config, store = _open(args)
+    domain = args.domain.strip().lower()
+    if not domain or "/" in domain or " " in domain:
+        raise InvalidInput("Give a domain like example.org (host[:port]), not a URL.")
+    domains_store.block(store, domain, args.reason)
+    return Result({"blocked": domain}, f"Blocked {domain}.")
+
+
+def cmd_unblock(args: argparse.Namespace) -> Result:
+    _config, store = _open(args)
+    domains_store.unblock(store, args.domain.strip().lower())
+    return Result({"unblocked": args.domain}, f"Unblocked {args.domain}.")
+
+
+def cmd_blocks(args: argparse.Namespace) -> Result:
+    _config, store = _open(args)
+    rows = domains_store.blocked(store)
+    data = [{"domain": r["domain"], "reason": r["block_reason"], "since": r["blocked_at"]} for r in rows]
+    return Result(data, "\n".join(f"{d['domain']}  {d['reason']}" for d in data) or "(none)")
+
+
+def cmd_deliveries(args: argparse.Namespace) -> Result:
+    _config, store = _open(args)
+    rows = deliveries_store.summary(store)
+    text = "\n".join(f"{r['domain']:30} pending={r['pending']} failed={r['failed']} delivered={r['delivered']}"
+                     + (f"  last error: {r['last_error']}" if r["last_error"] else "") for r in rows)
+    return Result(rows, text or "(no deliveries)")
+

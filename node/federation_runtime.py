@@ -1,0 +1,85 @@
+"""The node's federation machinery, started and stopped with the app (cleanup_ctx).
+
+One FederationClient (one ClientSession) per app, a key resolver that prefers
+keys of actors we already know, and the inbox and delivery workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, AsyncIterator
+
+from aiohttp import web
+
+from federation.client import ClientSettings, FederationClient, Signer
+from federation.keyfetch import KeyCache, signed_fetcher
+from federation.keys import load_public
+from federation.types import PublicKeyInfo
+from node import __version__
+from node.appkeys import CLIENT, CONFIG, DELIVERY, FETCH, INBOX_WORKER, KEYS, RATE, STORE
+from node.config import Config
+from node.ratelimit import RateLimiter
+from node.services import local_actors
+from node.services.inbound import load_handlers
+from node.storage import actors as actors_store
+from node.storage.db import Store
+from node.workers import DeliveryWorker, InboxWorker
+
+
+def client_settings(config: Config) -> ClientSettings:
+    return ClientSettings(
+        allow_private_network=config.allow_private_network,
+        user_agent=f"Coffee/{__version__} (+{config.url}/)",
+        ca_file=config.ca_file,
+        host_overrides=dict(config.host_overrides) or None,
+    )
+
+
+def application_signer(store: Store, config: Config) -> Signer:
+    app_id = local_actors.application_id(config)
+    return Signer(key_id=app_id + local_actors.KEY_FRAGMENT, private_key=local_actors.private_key_for(store, config, app_id))
+
+
+class KnownKeys:
+    """KeyResolver: the stored key of an actor we know, else fetched (and vouched) by KeyCache."""
+
+    def __init__(self, store: Store, cache: KeyCache) -> None:
+        self.store, self.cache = store, cache
+
+    async def __call__(self, key_id: str, *, refresh: bool = False) -> PublicKeyInfo:
+        if not refresh:
+            known = actors_store.by_key_id(self.store, key_id)
+            if known is not None and known["public_key_pem"]:
+                return PublicKeyInfo(key_id=key_id, owner=known["id"], key=load_public(known["public_key_pem"]))
+        return await self.cache(key_id, refresh=refresh)
+
+
+@contextlib.asynccontextmanager
+async def federation_client(store: Store, config: Config) -> AsyncIterator[tuple[FederationClient, Any]]:
+    """A started client and a signed fetch function (for the CLI and the app alike)."""
+    client = FederationClient(client_settings(config))
+    await client.start()
+    try:
+        yield client, signed_fetcher(client, application_signer(store, config))
+    finally:
+        await client.close()
+
+
+async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
+    config, store = app[CONFIG], app[STORE]
+    load_handlers()
+    async with federation_client(store, config) as (client, fetch):
+        app[CLIENT], app[FETCH] = client, fetch
+        app[KEYS] = KnownKeys(store, KeyCache(fetch))
+        app[RATE] = RateLimiter(config.inbox_rate, config.inbox_burst)
+        delivery = DeliveryWorker(store, config, client)
+        inbox = InboxWorker(store, config, fetch, on_published=delivery.wake)
+        app[DELIVERY], app[INBOX_WORKER] = delivery, inbox
+        tasks = [asyncio.create_task(delivery.run(), name="delivery"), asyncio.create_task(inbox.run(), name="inbox")]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,87 @@
+"""Following and being followed: Follow, Accept, Reject, Undo between our actors and remote ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from federation import webfinger
+from federation.errors import MalformedError
+from node.config import Config
+from node.errors import Conflict, InvalidInput, NotFound
+from node.services import local_actors, outbox, remote_actors
+from node.storage import actors as actors_store
+from node.storage import follows as follows_store
+from node.storage.db import Store
+
+
+def follow(store: Store, config: Config, follower: str, remote: dict[str, Any]) -> dict[str, Any]:
+    """`follower` (one of ours) asks to follow a remote actor; the row stays pending until Accept."""
+    if local_actors.is_local(config, remote["id"]):
+        raise InvalidInput("A node does not follow itself.")
+    existing = follows_store.get(store, follower, remote["id"])
+    if existing and existing["state"] == "accepted":
+        raise Conflict("Already following %(actor)s.", actor=remote["id"])
+    with store.transaction():
+        activity_id = outbox.new_activity_id(config)
+        row = follows_store.put(store, follower, remote["id"], activity_id, "pending")
+        outbox.publish(store, config, {"id": activity_id, "type": "Follow", "object": remote["id"], "to": [remote["id"]]},
+                       actor_id=follower, recipients=[remote["id"]])
+    return row
+
+
+def unfollow(store: Store, config: Config, follower: str, followee: str) -> None:
+    row = follows_store.get(store, follower, followee)
+    if row is None:
+        raise NotFound("Not following %(actor)s.", actor=followee)
+    with store.transaction():
+        follows_store.delete(store, row["id"])
+        undo = {"type": "Undo", "to": [followee],
+                "object": {"id": row["activity_id"], "type": "Follow", "actor": follower, "object": followee}}
+        outbox.publish(store, config, undo, actor_id=follower, recipients=[followee])
+
+
+def answer(store: Store, config: Config, follow_row: dict[str, Any], accept: bool) -> None:
+    """Accept or Reject a remote actor's Follow of one of ours."""
+    follower, followee = follow_row["follower"], follow_row["followee"]
+    with store.transaction():
+        follows_store.set_state(store, follow_row["id"], "accepted" if accept else "rejected")
+        reply = {"type": "Accept" if accept else "Reject", "to": [follower],
+                 "object": {"id": follow_row["activity_id"], "type": "Follow", "actor": follower, "object": followee}}
+        outbox.publish(store, config, reply, actor_id=followee, recipients=[follower])
+
+
+def pending_requests(store: Store, config: Config) -> list[dict[str, Any]]:
+    return [r for r in follows_store.followers(store, local_actors.space_id(config), state="pending")]
+
+
+def request_by_id(store: Store, follow_id: int) -> dict[str, Any]:
+    rows = list(store.db.query("SELECT * FROM follows WHERE id = ?", [follow_id]))
+    if not rows:
+        raise NotFound("No such follow request.")
+    return rows[0]
+
+
+def describe(store: Store, actor_id: str) -> dict[str, Any]:
+    """Name and handle of a remote actor for admin pages and the CLI."""
+    actor = actors_store.get(store, actor_id)
+    if actor is None:
+        return {"id": actor_id, "name": "", "handle": ""}
+    handle = f"{actor['preferred_username']}@{actor['domain']}" if actor["preferred_username"] else ""
+    return {"id": actor_id, "name": actor["name"], "handle": handle}
+
+
+def follow_object_id(obj: Any) -> str:
+    """The Follow an Accept/Reject/Undo refers to: an id, or an embedded activity with one."""
+    value = obj.get("id") if isinstance(obj, dict) else obj
+    if not isinstance(value, str):
+        raise MalformedError("the object must be a Follow activity or its id")
+    return value
+
+
+async def resolve(store: Store, client: Any, fetch: Any, target: str) -> dict[str, Any]:
+    """An actor from `acct:user@host`, `@user@host`, `user@host` or an actor URL; fetched and stored."""
+    target = target.strip()
+    if not target:
+        raise InvalidInput("Say whom to follow: acct:space@host or an actor URL.")
+    url = target if target.startswith(("https://", "http://")) else await webfinger.resolve_handle(client, target)
+    return await remote_actors.fetch_actor(store, fetch, url, refresh=True)

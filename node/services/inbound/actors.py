@@ -1,0 +1,53 @@
+"""Actors announcing themselves: Create/Update of a Person or Organization, Delete of an actor.
+
+We keep remote actors only from origins we follow (a space we follow and its
+members); anything else is ignored, so strangers cannot fill our catalogue.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from federation import origin
+from node.services import remote_actors
+from node.services.inbound import InboundContext, handler
+from node.storage import actors as actors_store
+from node.storage import follows as follows_store
+from node.storage.db import Store
+
+log = logging.getLogger("coffee.inbound")
+PROFILE_TYPES = ("Person", "Organization", "Group", "Service")
+
+
+def follows_origin_of(store: Store, actor_id: str) -> bool:
+    """True when one of our actors follows (accepted) some actor on `actor_id`'s origin."""
+    target = origin.origin(actor_id)
+    return any(origin.origin(row["followee"]) == target
+               for row in store.db.query("SELECT followee FROM follows WHERE state = 'accepted'"))
+
+
+@handler("Create", *PROFILE_TYPES)
+@handler("Update", *PROFILE_TYPES)
+async def on_profile(ctx: InboundContext) -> None:
+    doc = ctx.object
+    if not isinstance(doc, dict) or doc.get("id") != ctx.actor:
+        return  # an actor only speaks for itself (checked before; kept as a guard)
+    if not follows_origin_of(ctx.store, ctx.actor) and actors_store.get(ctx.store, ctx.actor) is None:
+        log.info("actor.ignored_unfollowed_origin", extra={"actor": ctx.actor})
+        return
+    remote_actors.remember(ctx.store, doc)
+    log.info("actor.updated", extra={"actor": ctx.actor, "type": doc.get("type")})
+
+
+@handler("Delete")
+async def on_delete(ctx: InboundContext) -> None:
+    """Delete of an actor (by itself, or by a space for its member on the same origin)."""
+    target = ctx.object_id
+    if target is None:
+        return
+    known = actors_store.get(ctx.store, target)
+    if known is None:
+        return
+    actors_store.delete(ctx.store, target)
+    follows_store.remove_actor(ctx.store, target)
+    log.info("actor.deleted", extra={"actor": target, "by": ctx.actor})

@@ -1,0 +1,76 @@
+"""Follow, Accept, Reject, Undo(Follow) arriving from other servers."""
+
+from __future__ import annotations
+
+import logging
+
+from federation.errors import OriginError
+from node.services import follows as follows_service
+from node.services import local_actors, publication, remote_actors
+from node.services.inbound import InboundContext, handler
+from node.storage import follows as follows_store
+from node.storage import members as members_store
+
+log = logging.getLogger("coffee.inbound")
+
+
+def _followable(ctx: InboundContext, target: str | None) -> bool:
+    """The space can always be followed; a member only while federated."""
+    config = ctx.config
+    if target == local_actors.space_id(config):
+        return True
+    username = local_actors.username_of(config, target or "")
+    member = members_store.get_by_username(ctx.store, username) if username else None
+    return bool(member and member["status"] == "active" and member["visibility"] in publication.NETWORK_VISIBILITIES)
+
+
+@handler("Follow")
+async def on_follow(ctx: InboundContext) -> None:
+    target = ctx.object_id
+    await remote_actors.fetch_actor(ctx.store, ctx.fetch, ctx.actor)
+    activity_id = ctx.activity["id"]
+    if not _followable(ctx, target):
+        row = follows_store.put(ctx.store, ctx.actor, target or "", activity_id, "rejected")
+        follows_service.answer(ctx.store, ctx.config, row, accept=False)
+        return
+    manual = target == local_actors.space_id(ctx.config) and ctx.config.manual_approval
+    existing = follows_store.get(ctx.store, ctx.actor, target)  # type: ignore[arg-type]
+    already = existing is not None and existing["state"] == "accepted"
+    row = follows_store.put(ctx.store, ctx.actor, target, activity_id, "accepted" if already else "pending")  # type: ignore[arg-type]
+    if manual and not already:
+        log.info("follow.awaiting_approval", extra={"follower": ctx.actor, "followee": target})
+        return
+    follows_service.answer(ctx.store, ctx.config, row, accept=True)
+
+
+def _our_follow(ctx: InboundContext) -> dict:
+    """The Follow we sent that this Accept/Reject answers; only its followee may answer it."""
+    follow_id = follows_service.follow_object_id(ctx.object)
+    row = follows_store.by_activity(ctx.store, follow_id)
+    if row is None or row["followee"] != ctx.actor or not local_actors.is_local(ctx.config, row["follower"]):
+        raise OriginError(f"{ctx.actor} answers a Follow it did not receive from us")
+    return row
+
+
+@handler("Accept", "Follow")
+async def on_accept(ctx: InboundContext) -> None:
+    row = _our_follow(ctx)
+    follows_store.set_state(ctx.store, row["id"], "accepted")
+    log.info("follow.accepted", extra={"follower": row["follower"], "followee": row["followee"]})
+
+
+@handler("Reject", "Follow")
+async def on_reject(ctx: InboundContext) -> None:
+    row = _our_follow(ctx)
+    follows_store.set_state(ctx.store, row["id"], "rejected")
+
+
+@handler("Undo", "Follow")
+async def on_undo_follow(ctx: InboundContext) -> None:
+    inner = ctx.object if isinstance(ctx.object, dict) else {}
+    row = follows_store.by_activity(ctx.store, follows_service.follow_object_id(ctx.object))
+    if row is None and isinstance(inner.get("object"), str):
+        row = follows_store.get(ctx.store, ctx.actor, inner["object"])
+    if row is None or row["follower"] != ctx.actor:
+        return  # nothing of theirs to undo
+    follows_store.delete(ctx.store, row["id"])

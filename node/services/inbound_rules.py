@@ -1,0 +1,37 @@
+"""Inbox rules that need our database (the pure ones are in federation.inbox)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from federation import inbox as rules
+from federation.errors import OriginError
+from node.config import Config
+from node.services import local_actors
+from node.storage import follows as follows_store
+from node.storage.db import Store
+
+
+def recipient_of(config: Config, username: str | None, path: str) -> str | None:
+    """The local actor whose inbox was posted to; None for the shared inbox."""
+    if username is not None:
+        return local_actors.member_id(config, username)
+    if path.startswith("/space/"):
+        return local_actors.space_id(config)
+    if path.startswith("/actor/"):
+        return local_actors.application_id(config)
+    return None
+
+
+def check(store: Store, config: Config, activity: dict[str, Any], signer: str) -> None:
+    """Accept/Reject only of a Follow we sent to that very actor."""
+    if activity.get("type") not in ("Accept", "Reject"):
+        return
+    object_id = rules.id_of(activity.get("object"))
+    row = follows_store.by_activity(store, object_id) if object_id else None
+    if row is None:
+        if object_id and local_actors.is_local(config, object_id):
+            return  # an answer to another of our activities (a Join): its handler checks it
+        raise OriginError(f"{signer} answers an activity we never sent")
+    if row["followee"] != signer or not local_actors.is_local(config, row["follower"]):
+        raise OriginError(f"{signer} answers a Follow that was not sent to it")

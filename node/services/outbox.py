@@ -1,0 +1,96 @@
+"""Publishing: store an activity we author and queue one delivery per distinct inbox.
+
+Delivery happens later in the delivery worker, so a crash or a slow peer
+never loses an activity; rows are written in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+from federation.jsonld import COFFEE_CONTEXT
+from node.config import Config
+from node.services import local_actors
+from node.storage import activities as activities_store
+from node.storage import actors as actors_store
+from node.storage import deliveries as deliveries_store
+from node.storage import follows as follows_store
+from node.storage.db import Store
+from node.timeutil import now_iso
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
+
+
+def new_activity_id(config: Config) -> str:
+    return f"{config.url}/activities/{uuid.uuid4()}"
+
+
+def is_public(activity: dict[str, Any]) -> bool:
+    audience: list[Any] = []
+    for key in ("to", "cc"):
+        value = activity.get(key, [])
+        audience.extend(value if isinstance(value, list) else [value])
+    return any(a in PUBLIC_ALIASES for a in audience)
+
+
+def inbox_of(store: Store, actor_id: str) -> str | None:
+    """Prefer the shared inbox: one delivery per server, not per follower."""
+    actor = actors_store.get(store, actor_id)
+    if actor is None:
+        return None
+    return actor["shared_inbox"] or actor["inbox"]
+
+
+def publish(
+    store: Store,
+    config: Config,
+    activity: dict[str, Any],
+    *,
+    actor_id: str,
+    recipients: str | Iterable[str] = "followers",
+    extra_inboxes: Iterable[str] = (),
+) -> str:
+    """Record `activity` (by `actor_id`) and queue deliveries; returns the activity id.
+
+    `recipients` is "followers" (the actor's accepted followers) or remote actor ids;
+    `extra_inboxes` adds inbox URLs directly (e.g. replying to a Follow). Our own
+    inboxes are never targets.
+    """
+    activity = dict(activity)
+    activity.setdefault("@context", COFFEE_CONTEXT)
+    activity.setdefault("id", new_activity_id(config))
+    activity.setdefault("actor", actor_id)
+    activity.setdefault("published", now_iso().replace("+00:00", "Z"))
+    with store.transaction():
+        activities_store.insert(store, {
+            "id": activity["id"], "actor": actor_id, "type": activity["type"],
+            "object_id": _object_id(activity), "public": int(is_public(activity)),
+            "document": activity, "published": activity["published"],
+        })
+        targets = list(recipients_of(store, actor_id, recipients))
+        inboxes = {inbox for inbox in (inbox_of(store, t) for t in targets) if inbox}
+        inboxes.update(extra_inboxes)
+        for inbox in sorted(inboxes):
+            if local_actors.is_local(config, inbox):
+                continue
+            deliveries_store.add(store, activity_id=activity["id"], inbox=inbox,
+                                 domain=urlsplit(inbox).netloc.lower(), signer=actor_id)
+    return activity["id"]
+
+
+def recipients_of(store: Store, actor_id: str, recipients: str | Iterable[str]) -> Iterable[str]:
+    if recipients == "followers":
+        return [row["follower"] for row in follows_store.followers(store, actor_id)]
+    if isinstance(recipients, str):
+        raise ValueError(f"unknown recipients {recipients!r}")
+    return recipients
+
+
+def _object_id(activity: dict[str, Any]) -> str | None:
+    obj = activity.get("object")
+    if isinstance(obj, dict):
+        return obj.get("id")
+    return obj if isinstance(obj, str) else None

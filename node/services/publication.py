@@ -1,0 +1,113 @@
+"""What our actors publish, and who may read it.
+
+`public` members are readable by anyone; `network` members only by nodes of
+the network (a signed fetch from a domain that follows us or that we follow);
+`local` members do not exist for the network (404), deleted ones are 410.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from node import __version__
+from node.config import Config
+from node.errors import Gone, NotFound
+from node.services import actor_documents, local_actors
+from node.storage import activities as activities_store
+from node.storage import follows as follows_store
+from node.storage import members as members_store
+from node.storage import space as space_store
+from node.storage import tombstones as tombstones_store
+from node.storage.db import Store
+
+NETWORK_VISIBILITIES = ("public", "network")
+
+
+def main_language(store: Store) -> str:
+    languages = space_store.get(store)["languages"]
+    return languages[0] if languages else "en"
+
+
+def is_network_peer(store: Store, config: Config, domain: str | None) -> bool:
+    """A domain is part of our network when one of its actors follows us or we follow one (accepted)."""
+    if not domain:
+        return False
+    theirs = [f"http://{domain}/%", f"https://{domain}/%"]
+    ours = config.url + "/%"
+    row = store.db.execute(
+        """SELECT 1 FROM follows WHERE state = 'accepted' AND (
+               (followee LIKE ? AND (follower LIKE ? OR follower LIKE ?))
+            OR (follower LIKE ? AND (followee LIKE ? OR followee LIKE ?))) LIMIT 1""",
+        [ours, *theirs, ours, *theirs],
+    ).fetchone()
+    return row is not None
+
+
+def federated_member(store: Store, config: Config, username: str, viewer_domain: str | None) -> dict[str, Any]:
+    """The member behind `/@username` for an ActivityPub reader, or NotFound / Gone."""
+    member = members_store.get_by_username(store, username)
+    actor_id = local_actors.member_id(config, username)
+    if member is None or member["status"] != "active" or member["visibility"] not in NETWORK_VISIBILITIES:
+        if tombstones_store.get(store, actor_id):
+            raise Gone("This member left the network.")
+        raise NotFound("No such member.")
+    if member["visibility"] == "network" and not is_network_peer(store, config, viewer_domain):
+        raise NotFound("No such member.")
+    return member
+
+
+def space_doc(store: Store, config: Config) -> dict[str, Any]:
+    pem = local_actors.public_key_pem_for(store, config, local_actors.space_id(config))
+    return actor_documents.space_document(config, space_store.get(store), pem, main_lang=main_language(store))
+
+
+def member_doc(store: Store, config: Config, member: dict[str, Any], label_for: Any) -> dict[str, Any]:
+    """`label_for(uri, lang)` names ESCO skills in the space's main language."""
+    member = local_actors.ensure_member_keys(store, member)
+    lang = main_language(store)
+    return actor_documents.member_document(
+        config, member, member["public_key_pem"], label=lambda uri: label_for(uri, lang), main_lang=lang
+    )
+
+
+def application_doc(store: Store, config: Config) -> dict[str, Any]:
+    pem = local_actors.public_key_pem_for(store, config, local_actors.application_id(config))
+    return actor_documents.application_document(config, pem, __version__)
+
+
+def tombstone_for(store: Store, object_id: str) -> dict[str, Any] | None:
+    row = tombstones_store.get(store, object_id)
+    if row is None:
+        return None
+    return actor_documents.tombstone(object_id, row["former_type"], row["deleted_at"])
+
+
+def outbox_items(store: Store, actor_id: str, *, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    rows = activities_store.page(store, actor_id, public_only=True, limit=limit, offset=offset)
+    docs = []
+    for row in rows:
+        doc = dict(row["document"])
+        doc.pop("@context", None)
+        docs.append(doc)
+    return docs, activities_store.count(store, actor_id, public_only=True)
+
+
+def follower_ids(store: Store, actor_id: str) -> list[str]:
+    return [row["follower"] for row in follows_store.followers(store, actor_id)]
+
+
+def following_ids(store: Store, actor_id: str) -> list[str]:
+    return [row["followee"] for row in follows_store.following(store, actor_id)]
+
+
+def member_ids(store: Store, config: Config, viewer_domain: str | None) -> list[str]:
+    """The space's `members` collection: public members, plus network ones for network peers."""
+    visible = ["public"] + (["network"] if is_network_peer(store, config, viewer_domain) else [])
+    marks = ",".join("?" * len(visible))
+    rows = members_store.select(store, f"status = 'active' AND visibility IN ({marks})", visible, order="id")
+    return [local_actors.member_id(config, row["username"]) for row in rows]
+
+
+def domain_of(url: str | None) -> str | None:
+    return urlsplit(url).netloc.lower() if url else None

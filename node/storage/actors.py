@@ -1,0 +1,28 @@
+"""Remote actors we know: fetched documents, keys and endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node.storage.db import Store
+from node.storage.jsonrow import decode, encode
+
+JSON_FIELDS = ("document",)
+
+
+def get(store: Store, actor_id: str) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM actors WHERE id = ?", [actor_id]))
+    return decode(rows[0], JSON_FIELDS) if rows else None
+
+
+def upsert(store: Store, row: dict[str, Any]) -> None:
+    store.db["actors"].upsert(encode(row, JSON_FIELDS), pk="id")
+
+
+def delete(store: Store, actor_id: str) -> None:
+    store.db.execute("DELETE FROM actors WHERE id = ?", [actor_id])
+
+
+def by_key_id(store: Store, key_id: str) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM actors WHERE public_key_id = ?", [key_id]))
+    return decode(rows[0], JSON_FIELDS) if rows else None

@@ -1,0 +1,67 @@
+"""Durable outbound deliveries: one row per (activity, inbox), retried with backoff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node.storage.db import Store
+from node.timeutil import now_iso
+
+
+def add(store: Store, *, activity_id: str, inbox: str, domain: str, signer: str) -> None:
+    stamp = now_iso()
+    store.db.execute(
+        """INSERT OR IGNORE INTO deliveries (activity_id, inbox, domain, signer, next_attempt_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        [activity_id, inbox, domain, signer, stamp, stamp, stamp],
+    )
+
+
+def due(store: Store, now: str, limit: int) -> list[dict[str, Any]]:
+    """Pending deliveries whose time has come, skipping blocked domains."""
+    return list(store.db.query(
+        """SELECT d.* FROM deliveries d LEFT JOIN domains m ON m.domain = d.domain
+           WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND coalesce(m.blocked, 0) = 0
+           ORDER BY d.next_attempt_at, d.id LIMIT ?""",
+        [now, limit],
+    ))
+
+
+def mark_delivered(store: Store, delivery_id: int, status: int) -> None:
+    store.db.execute(
+        "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, updated_at = ? WHERE id = ?",
+        [status, now_iso(), delivery_id],
+    )
+
+
+def mark_failed(store: Store, delivery_id: int, status: int | None, error: str) -> None:
+    store.db.execute(
+        "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?",
+        [status, error, now_iso(), delivery_id],
+    )
+
+
+def reschedule(store: Store, delivery_id: int, status: int | None, error: str, next_attempt_at: str) -> None:
+    store.db.execute(
+        """UPDATE deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = ?, updated_at = ?
+           WHERE id = ?""",
+        [status, error, next_attempt_at, now_iso(), delivery_id],
+    )
+
+
+def summary(store: Store) -> list[dict[str, Any]]:
+    """Per domain: pending, failed, delivered counts and the newest error (admin page, CLI, check)."""
+    return list(store.db.query(
+        """SELECT domain,
+                  sum(status = 'pending') AS pending,
+                  sum(status = 'failed') AS failed,
+                  sum(status = 'delivered') AS delivered,
+                  max(CASE WHEN last_error IS NOT NULL THEN updated_at END) AS last_error_at,
+                  (SELECT last_error FROM deliveries e WHERE e.domain = d.domain AND e.last_error IS NOT NULL
+                   ORDER BY e.updated_at DESC LIMIT 1) AS last_error
+           FROM deliveries d GROUP BY domain ORDER BY pending DESC, failed DESC, domain"""
+    ))
+
+
+def count_by_status(store: Store) -> dict[str, int]:
+    return {status: n for status, n in store.db.execute("SELECT status, count(*) FROM deliveries GROUP BY status")}

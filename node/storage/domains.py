@@ -1,0 +1,53 @@
+"""Per-domain state: admin blocks, and delivery health for dead-domain tracking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node.storage.db import Store
+from node.timeutil import now_iso
+
+
+def get(store: Store, domain: str) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM domains WHERE domain = ?", [domain]))
+    return rows[0] if rows else None
+
+
+def _ensure(store: Store, domain: str) -> None:
+    store.db.execute("INSERT OR IGNORE INTO domains (domain) VALUES (?)", [domain])
+
+
+def is_blocked(store: Store, domain: str) -> bool:
+    row = store.db.execute("SELECT blocked FROM domains WHERE domain = ?", [domain]).fetchone()
+    return bool(row and row[0])
+
+
+def block(store: Store, domain: str, reason: str) -> None:
+    _ensure(store, domain)
+    store.db.execute("UPDATE domains SET blocked = 1, block_reason = ?, blocked_at = ? WHERE domain = ?",
+                     [reason, now_iso(), domain])
+
+
+def unblock(store: Store, domain: str) -> None:
+    store.db.execute("UPDATE domains SET blocked = 0, block_reason = '', blocked_at = NULL WHERE domain = ?", [domain])
+
+
+def blocked(store: Store) -> list[dict[str, Any]]:
+    return list(store.db.query("SELECT * FROM domains WHERE blocked = 1 ORDER BY domain"))
+
+
+def record_success(store: Store, domain: str) -> None:
+    """Any success (a delivery or a verified inbound message) makes the domain healthy again."""
+    _ensure(store, domain)
+    store.db.execute("UPDATE domains SET failing_since = NULL, last_success_at = ? WHERE domain = ?", [now_iso(), domain])
+
+
+def record_failure(store: Store, domain: str) -> str:
+    """Note a failure; return since when the domain has been failing without a success."""
+    stamp = now_iso()
+    _ensure(store, domain)
+    store.db.execute(
+        "UPDATE domains SET failing_since = coalesce(failing_since, ?), last_failure_at = ? WHERE domain = ?",
+        [stamp, stamp, domain],
+    )
+    return store.db.execute("SELECT failing_since FROM domains WHERE domain = ?", [domain]).fetchone()[0]

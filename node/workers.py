@@ -1,0 +1,187 @@
+"""Background loops: the inbox worker and the delivery worker.
+
+Both keep their queue in the database (durable across crashes), wake up when
+told there is work (or every `poll` seconds, for rows written by the CLI), and
+expose `run_once()` so tests can run exactly one step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from federation.client import FederationClient, Signer
+from federation.errors import FederationError
+from node.config import Config
+from node.errors import CoffeeError
+from node.services import local_actors
+from node.services.inbound import InboundContext, dispatch
+from node.storage import activities as activities_store
+from node.storage import deliveries as deliveries_store
+from node.storage import domains as domains_store
+from node.storage import inbox as inbox_store
+from node.storage.db import Store
+
+log = logging.getLogger("coffee.workers")
+
+MAX_ATTEMPTS = 16                       # like Mastodon: about two and a half days of retries
+DEAD_DOMAIN_AFTER = timedelta(days=3)   # a domain failing that long is skipped until it answers again
+MAX_RETRY_AFTER = timedelta(days=1)
+RETRYABLE_4XX = frozenset({408, 425, 429})
+
+
+def backoff(attempt: int) -> timedelta:
+    """Delay before retry number `attempt` (1-based): attempt⁴ + 15 s + jitter, Mastodon's curve."""
+    return timedelta(seconds=attempt**4 + 15 + random.randint(0, 10) * (attempt + 1))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+class Worker:
+    """A loop around `run_once`, woken early by `wake()`."""
+
+    poll = 1.0
+
+    def __init__(self) -> None:
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        raise NotImplementedError
+
+    async def run(self) -> None:
+        while True:
+            try:
+                done = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("worker.crashed_step", extra={"worker": type(self).__name__})
+                done = 0
+            if done:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+
+class DeliveryWorker(Worker):
+    """Sends queued deliveries, signing at send time, with backoff and dead-domain tracking."""
+
+    def __init__(self, store: Store, config: Config, client: FederationClient, *,
+                 concurrency: int = 64, per_domain: int = 8, batch: int = 500) -> None:
+        super().__init__()
+        self.store, self.config, self.client = store, config, client
+        self.batch = batch
+        self._global = asyncio.Semaphore(concurrency)
+        self._per_domain: dict[str, asyncio.Semaphore] = {}
+        self._per_domain_limit = per_domain
+        self._bodies: dict[str, bytes] = {}
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        now = now or datetime.now(timezone.utc)
+        rows = deliveries_store.due(self.store, _iso(now), self.batch)
+        if not rows:
+            return 0
+        self._bodies.clear()
+        await asyncio.gather(*(self._deliver(row, now) for row in rows))
+        return len(rows)
+
+    def _body(self, activity_id: str) -> bytes | None:
+        if activity_id not in self._bodies:
+            activity = activities_store.get(self.store, activity_id)
+            if activity is None:
+                return None
+            self._bodies[activity_id] = json.dumps(activity["document"], ensure_ascii=False).encode()
+        return self._bodies[activity_id]
+
+    async def _deliver(self, row: dict[str, Any], now: datetime) -> None:
+        domain = row["domain"]
+        health = domains_store.get(self.store, domain)
+        if health and health["failing_since"] and datetime.fromisoformat(health["failing_since"]) < now - DEAD_DOMAIN_AFTER:
+            deliveries_store.mark_failed(self.store, row["id"], None, f"domain unreachable since {health['failing_since']}")
+            log.info("delivery.skipped_dead_domain", extra={"domain": domain, "inbox": row["inbox"]})
+            return
+        body = self._body(row["activity_id"])
+        if body is None:
+            deliveries_store.mark_failed(self.store, row["id"], None, "activity no longer exists")
+            return
+        try:
+            key = local_actors.private_key_for(self.store, self.config, row["signer"])
+        except CoffeeError as exc:
+            deliveries_store.mark_failed(self.store, row["id"], None, f"signer unavailable: {exc.message}")
+            return
+        signer = Signer(key_id=row["signer"] + local_actors.KEY_FRAGMENT, private_key=key)
+        semaphore = self._per_domain.setdefault(domain, asyncio.Semaphore(self._per_domain_limit))
+        async with self._global, semaphore:
+            try:
+                result = await self.client.post_activity(row["inbox"], body, signer=signer)
+                status, retry_after, error = result.status, result.retry_after, result.error
+            except FederationError as exc:
+                status, retry_after, error = 0, None, str(exc)
+        self._record(row, status, retry_after, error, now)
+
+    def _record(self, row: dict[str, Any], status: int, retry_after: float | None, error: str | None, now: datetime) -> None:
+        attempt = row["attempts"] + 1
+        fields = {"inbox": row["inbox"], "activity": row["activity_id"], "status": status, "attempt": attempt}
+        if 200 <= status < 300:
+            deliveries_store.mark_delivered(self.store, row["id"], status)
+            domains_store.record_success(self.store, row["domain"])
+            log.info("delivery.sent", extra=fields)
+            return
+        message = error or f"HTTP {status}"
+        if 400 <= status < 500 and status not in RETRYABLE_4XX:
+            deliveries_store.mark_failed(self.store, row["id"], status, message)
+            log.info("delivery.refused", extra=fields | {"error": message})
+            return
+        domains_store.record_failure(self.store, row["domain"])
+        if attempt >= MAX_ATTEMPTS:
+            deliveries_store.mark_failed(self.store, row["id"], status or None, f"gave up after {attempt} attempts: {message}")
+            log.info("delivery.gave_up", extra=fields | {"error": message})
+            return
+        delay = backoff(attempt)
+        if retry_after is not None and status in (429, 503):
+            delay = min(timedelta(seconds=max(retry_after, 1)), MAX_RETRY_AFTER)
+        deliveries_store.reschedule(self.store, row["id"], status or None, message, _iso(now + delay))
+        log.info("delivery.retry_scheduled", extra=fields | {"error": message, "delay_s": int(delay.total_seconds())})
+
+
+class InboxWorker(Worker):
+    """Runs the handler of each stored inbound activity, once, in arrival order."""
+
+    def __init__(self, store: Store, config: Config, fetch: Callable[[str], Any], on_published: Callable[[], None]) -> None:
+        super().__init__()
+        self.store, self.config, self.fetch = store, config, fetch
+        self.on_published = on_published
+
+    async def run_once(self) -> int:
+        rows = inbox_store.queued(self.store)
+        for row in rows:
+            ctx = InboundContext(store=self.store, config=self.config, activity=row["document"],
+                                 actor=row["actor"], recipient=row["recipient"], fetch=self.fetch)
+            fields = {"activity": row["activity_id"], "type": row["type"], "actor": row["actor"]}
+            try:
+                handled = await dispatch(ctx)
+            except (CoffeeError, FederationError) as exc:
+                inbox_store.finish(self.store, row["id"], "failed", str(exc))
+                log.info("inbox.handler_refused", extra=fields | {"reason": str(exc)})
+                continue
+            except Exception as exc:
+                inbox_store.finish(self.store, row["id"], "failed", repr(exc))
+                log.exception("inbox.handler_crashed", extra=fields)
+                continue
+            inbox_store.finish(self.store, row["id"], "done" if handled else "ignored")
+            log.info("inbox.processed", extra=fields | {"handled": handled})
+        if rows:
+            self.on_published()
+        return len(rows)

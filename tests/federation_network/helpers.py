@@ -1,0 +1,57 @@
+"""Helpers for multi-node tests: waiting for convergence, running CLI commands beside a serving node."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Awaitable, Callable
+
+from node.cli import main
+from node.services import announce
+from node.services.skills import load_skill_index
+from node.storage import members as members_store
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 5.0, interval: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy; fail with the last value after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if isinstance(value, Awaitable):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
+        await asyncio.sleep(interval)
+
+
+async def cli(*args: str) -> int:
+    """Run `coffee-node ...` in a thread (it has its own event loop and DB connection)."""
+    return await asyncio.to_thread(main, list(args))
+
+
+def handle(node) -> str:
+    return f"acct:{node.config.slug}@{node.config.domain}"
+
+
+async def follow(follower_node, followee_node) -> None:
+    """The follower space follows the other by acct: through the CLI, and waits for the Accept."""
+    assert await cli("follow", str(follower_node.config.data_dir), handle(followee_node)) == 0
+    followee_id = f"{followee_node.url}/"
+    await eventually(lambda: follower_node.store.db.execute(
+        "SELECT 1 FROM follows WHERE followee = ? AND state = 'accepted'", [followee_id]).fetchone())
+
+
+def set_member(node, username: str, **fields: Any) -> dict:
+    """Create or change a member through storage and publish what it means, as the services do."""
+    before = members_store.get_by_username(node.store, username)
+    if before is None:
+        after = members_store.insert(node.store, username=username, display_name=fields.pop("display_name", username),
+                                     status="active", **fields)
+    else:
+        after = members_store.update(node.store, before["id"], **fields)
+    announce.member_changed(node.store, node.config, before, after, load_skill_index().label)
+    from node.appkeys import DELIVERY
+    node.app[DELIVERY].wake()
+    return after
