@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from federation import inbox as rules
+from federation import origin
 from federation.errors import OriginError
 from node.config import Config
 from node.services import local_actors
+from node.storage import activities as activities_store
 from node.storage import follows as follows_store
 from node.storage.db import Store
 
@@ -24,14 +26,16 @@ def recipient_of(config: Config, username: str | None, path: str) -> str | None:
 
 
 def check(store: Store, config: Config, activity: dict[str, Any], signer: str) -> None:
-    """Accept/Reject only of a Follow we sent to that very actor."""
+    """Accept/Reject only of an activity we sent to that very actor (a Follow of it, a Join of its event)."""
     if activity.get("type") not in ("Accept", "Reject"):
         return
     object_id = rules.id_of(activity.get("object"))
     row = follows_store.by_activity(store, object_id) if object_id else None
-    if row is None:
-        if object_id and local_actors.is_local(config, object_id):
-            return  # an answer to another of our activities (a Join): its handler checks it
-        raise OriginError(f"{signer} answers an activity we never sent")
-    if row["followee"] != signer or not local_actors.is_local(config, row["follower"]):
-        raise OriginError(f"{signer} answers a Follow that was not sent to it")
+    if row is not None:
+        if row["followee"] != signer or not local_actors.is_local(config, row["follower"]):
+            raise OriginError(f"{signer} answers a Follow that was not sent to it")
+        return
+    ours = activities_store.get(store, object_id) if object_id else None
+    target = rules.id_of(ours["document"].get("object")) if ours else None
+    if target is None or not origin.same_origin(target, signer):
+        raise OriginError(f"{signer} answers an activity we never sent to it")

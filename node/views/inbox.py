@@ -45,6 +45,8 @@ async def post_inbox(request: web.Request) -> web.Response:
             raise BlockedError(f"domain {domain} is blocked")
         if not request.app[RATE].allow(domain or ""):
             raise RateLimited(f"too many activities from {domain}")
+        if not any(h in request.headers for h in ("Signature", "Signature-Input", "Authorization")):
+            raise SignatureMismatch("the request is not signed")
         try:
             signer = await httpsig.verify_request("POST", f"{config.url}{request.path_qs}", request.headers, body,
                                                   request.app[KEYS])
