@@ -1,0 +1,116 @@
+"""Public keys of remote actors, fetched on demand and cached: the node's KeyResolver.
+
+A key is trusted only when its owner vouches for it: the actor document whose `id`
+is the key's `owner` must list the keyId in `publicKey`. Two layouts are common:
+
+- keyId `https://a.example/users/x#main-key`: the URL without fragment is the actor,
+  whose `publicKey` entry carries the PEM;
+- keyId is a URL of its own (`https://a.example/keys/1`): that document is the key;
+  its `owner` is fetched and must list the keyId.
+
+Errors, for the inbox: anything that stops us from getting a vouched key raises
+FetchError (GoneError when the document is gone), including documents we cannot
+parse; the request then cannot be authenticated, which the inbox answers with 401.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from urllib.parse import urldefrag
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from federation.client import FederationClient, Signer
+from federation.errors import FetchError, MalformedError, TooLargeError
+from federation.jsonld import normalise
+from federation.keys import load_public
+from federation.types import PublicKeyInfo
+
+FetchDocument = Callable[[str], Awaitable[dict]]
+
+
+def signed_fetcher(client: FederationClient, signer: Signer) -> FetchDocument:
+    """Fetch documents signed as `signer` (the node's Application actor: many servers require it)."""
+
+    async def fetch(url: str) -> dict:
+        return await client.get_object(url, signer=signer)
+
+    return fetch
+
+
+class KeyCache:
+    """Resolves keyIds to vouched public keys; an in-memory LRU whose entries expire after `ttl` seconds.
+
+    `fetch_document(url)` must return the document whose id is exactly `url` (as
+    `FederationClient.get_object` does); the node may pass its actor cache instead.
+    """
+
+    def __init__(
+        self,
+        fetch_document: FetchDocument,
+        *,
+        ttl: float = 3600.0,
+        max_entries: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._fetch_document = fetch_document
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, PublicKeyInfo]] = OrderedDict()
+
+    async def __call__(self, key_id: str, *, refresh: bool = False) -> PublicKeyInfo:
+        cached = None if refresh else self._entries.get(key_id)
+        if cached is not None and cached[0] > self._clock():
+            self._entries.move_to_end(key_id)
+            return cached[1]
+        info = await self._resolve(key_id)
+        self._entries[key_id] = (self._clock() + self._ttl, info)
+        self._entries.move_to_end(key_id)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+        return info
+
+    async def _resolve(self, key_id: str) -> PublicKeyInfo:
+        document = await self._fetch(urldefrag(key_id).url)
+        entry = _key_entry(document, key_id)
+        if entry is None and document.get("id") == key_id:
+            # The keyId is a key document of its own: its owner must list it.
+            entry, owner = document, document.get("owner")
+            if not isinstance(owner, str) or _key_entry(await self._fetch(owner), key_id) is None:
+                raise FetchError(f"key {key_id}: its owner {owner!r} does not list it")
+        else:
+            owner = document.get("id")
+        if not isinstance(entry, dict):
+            raise FetchError(f"key {key_id}: not published in {document.get('id')!r}")
+        if entry.get("owner") != owner:
+            raise FetchError(f"key {key_id}: owner {entry.get('owner')!r} is not {owner!r}")
+        return PublicKeyInfo(key_id=key_id, owner=owner, key=_public_key(key_id, entry.get("publicKeyPem")))
+
+    async def _fetch(self, url: str) -> dict:
+        """The document at `url`, in our JSON-LD shape; unparsable or oversized answers are fetch failures."""
+        try:
+            return normalise(await self._fetch_document(url))
+        except (MalformedError, TooLargeError) as exc:
+            raise FetchError(f"{url}: {exc}") from exc
+
+
+def _public_key(key_id: str, pem: object) -> PublicKeyTypes:
+    if not isinstance(pem, str):
+        raise FetchError(f"key {key_id}: no publicKeyPem")
+    try:
+        return load_public(pem)
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise FetchError(f"key {key_id}: unreadable publicKeyPem") from exc
+
+
+def _key_entry(document: dict, key_id: str) -> dict | str | None:
+    """The `publicKey` entry (embedded object or bare reference) of `document` whose id is `key_id`."""
+    published = document.get("publicKey")
+    for entry in published if isinstance(published, list) else [published]:
+        if entry == key_id or (isinstance(entry, dict) and entry.get("id") == key_id):
+            return entry
+    return None
