@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from node.storage.db import Store
-from node.timeutil import now_iso
+from node.timeutil import now, now_iso
 
 
 def get(store: Store, domain: str) -> dict[str, Any] | None:
@@ -37,9 +38,18 @@ def blocked(store: Store) -> list[dict[str, Any]]:
 
 
 def record_success(store: Store, domain: str) -> None:
-    """Any success (a delivery or a verified inbound message) makes the domain healthy again."""
-    _ensure(store, domain)
-    store.db.execute("UPDATE domains SET failing_since = NULL, last_success_at = ? WHERE domain = ?", [now_iso(), domain])
+    """Any success (a delivery or a verified inbound message) makes the domain healthy again.
+
+    One statement that writes nothing for a healthy domain seen in the last minute:
+    this runs on every inbound activity.
+    """
+    stamp = now()
+    store.db.execute(
+        """INSERT INTO domains (domain, last_success_at) VALUES (?, ?)
+           ON CONFLICT (domain) DO UPDATE SET failing_since = NULL, last_success_at = excluded.last_success_at
+           WHERE failing_since IS NOT NULL OR last_success_at IS NULL OR last_success_at < ?""",
+        [domain, stamp.isoformat(timespec="seconds"), (stamp - timedelta(minutes=1)).isoformat(timespec="seconds")],
+    )
 
 
 def record_failure(store: Store, domain: str) -> str:

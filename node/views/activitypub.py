@@ -69,7 +69,7 @@ async def signed_viewer_domain(request: web.Request) -> str | None:
         return None
     config = request.app[CONFIG]
     try:
-        signer = await httpsig.verify_request(request.method, f"{config.url}{request.path_qs}", request.headers,
+        signer = await httpsig.verify_request(request.method, f"{config.url}{request.raw_path}", request.headers,
                                               None, request.app[KEYS])
     except FederationError as exc:
         log.info("fetch.signature_rejected", extra={"path": request.path, "reason": str(exc)})

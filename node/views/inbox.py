@@ -48,7 +48,7 @@ async def post_inbox(request: web.Request) -> web.Response:
         if not any(h in request.headers for h in ("Signature", "Signature-Input", "Authorization")):
             raise SignatureMismatch("the request is not signed")
         try:
-            signer = await httpsig.verify_request("POST", f"{config.url}{request.path_qs}", request.headers, body,
+            signer = await httpsig.verify_request("POST", f"{config.url}{request.raw_path}", request.headers, body,
                                                   request.app[KEYS])
         except FetchError as exc:
             raise SignatureMismatch(f"cannot get the signing key: {exc}") from exc
