@@ -401,7 +401,7 @@ def test_rfc9421_published_signature_verifies(name: str) -> None:
 
 def test_rfc9421_ed25519_signing_reproduces_b26() -> None:
     vector = RFC_VECTORS["B.2.6 signing a request using ed25519"]
-    private = load_private((VECTORS / RFC9421["keys"]["test-key-ed25519"]["private"]).read_bytes())
+    private = load_private(TEST_KEYS[RFC9421["keys"]["test-key-ed25519"]["private"]])
     assert private.public_key() == RFC_PUBLIC["test-key-ed25519"]
     inner, signature = rfc_parsed(vector)
     assert signer(private).sign(_rfc9421.signature_base(rfc_message(), inner)) == signature
