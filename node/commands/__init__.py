@@ -10,7 +10,9 @@ COMMAND_MODULES = [
     "node.commands.setup",
     "node.commands.ops",
     "node.commands.federation",
+    "node.commands.demo",
     "node.commands.members",
+    "node.commands.events",
 ]
 
 

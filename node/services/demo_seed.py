@@ -1,0 +1,137 @@
+"""Content for the local demo network: five real spaces' cities, members with ESCO skills.
+
+Addresses are each city's central square (real places and coordinates), not the
+spaces' own street addresses; members and their bios are invented examples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from node.config import Config
+from node.services import members as members_service
+from node.services import space as space_service
+from node.services.skills import SkillIndex
+from node.storage import members as members_store
+from node.storage.db import Store
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    username: str
+    name: str
+    city: str
+    organisation: str
+    languages: tuple[str, ...]
+    offers: tuple[str, ...]          # ESCO labels (English), resolved to concept URIs
+    seeks: tuple[str, ...]
+    open_to: tuple[str, ...]
+    visibility: str
+    bio: dict[str, str]
+
+
+@dataclass(frozen=True)
+class DemoSpace:
+    slug: str
+    name: str
+    country: str
+    city: str
+    region: str
+    street: str
+    postal_code: str
+    latitude: float
+    longitude: float
+    kind: str
+    languages: tuple[str, ...]
+    description: dict[str, str]
+    members: tuple[DemoMember, ...] = field(default_factory=tuple)
+
+
+def _m(username: str, name: str, city: str, org: str, langs: str, offers: str, seeks: str, open_to: str,
+       visibility: str, fr: str, nl: str, en: str) -> DemoMember:
+    split = lambda text: tuple(x.strip() for x in text.split(";") if x.strip())  # noqa: E731
+    return DemoMember(username, name, city, org, split(langs), split(offers), split(seeks), split(open_to),
+                      visibility, {"fr": fr, "nl": nl, "en": en})
+
+
+SPACES: tuple[DemoSpace, ...] = (
+    DemoSpace("mutualab", "Mutualab", "FR", "Lille", "Hauts-de-France", "Place du Général de Gaulle", "59000",
+              50.6366, 3.0635, "coworking", ("fr", "en", "nl"),
+              {"fr": "Espace de coworking coopératif au cœur de Lille.", "nl": "Coöperatieve coworkingruimte in het hart van Rijsel.",
+               "en": "A cooperative coworking space in the heart of Lille."},
+              (_m("camille", "Camille Lefebvre", "Lille", "Studio Lumen", "fr;en", "web programming;graphic design", "search engine optimisation", "missions;collaborations", "public",
+                  "Développeuse web indépendante, j'aime les sites sobres et accessibles.", "Freelance webontwikkelaar, houdt van sobere en toegankelijke sites.", "Freelance web developer who likes lean, accessible sites."),
+               _m("yanis", "Yanis Benali", "Roubaix", "Benali Conseil", "fr;nl", "use spreadsheets software;French", "web programming", "missions;mentoring", "network",
+                  "Conseil en gestion pour les petites entreprises des deux côtés de la frontière.", "Managementadvies voor kleine bedrijven aan beide kanten van de grens.", "Management advice for small businesses on both sides of the border."),
+               _m("louise", "Louise Martin", "Lille", "", "fr", "social media management", "Dutch", "jobs;internships", "local",
+                  "Community manager en reconversion.", "Communitymanager in omscholing.", "Community manager changing careers."))),
+    DemoSpace("escotournai", "ESCO Tournai", "BE", "Tournai", "Wallonie", "Grand-Place", "7500",
+              50.6060, 3.3878, "coworking", ("fr", "nl", "en"),
+              {"fr": "Le coworking de Tournai, à dix minutes de la frontière.", "nl": "De coworking van Doornik, tien minuten van de grens.",
+               "en": "Tournai's coworking space, ten minutes from the border."},
+              (_m("bram", "Bram Peeters", "Tournai", "Peeters & co", "nl;fr;en", "Dutch;French", "graphic design", "missions;collaborations", "public",
+                  "Traducteur néerlandais-français, spécialisé dans les textes juridiques.", "Vertaler Nederlands-Frans, gespecialiseerd in juridische teksten.", "Dutch-French translator specialising in legal texts."),
+               _m("ines", "Inès Dupont", "Tournai", "Atelier Dupont", "fr", "graphic design;adapt to change", "social media management", "missions", "network",
+                  "Graphiste, identités visuelles pour associations et PME.", "Grafisch ontwerper, huisstijlen voor verenigingen en kmo's.", "Graphic designer: visual identities for non-profits and SMEs."))),
+    DemoSpace("connexion", "Co-nnexion", "BE", "Mons", "Wallonie", "Grand-Place", "7000",
+              50.4542, 3.9523, "coworking", ("fr", "en"),
+              {"fr": "Espace de travail partagé et d'événements à Mons.", "nl": "Gedeelde werk- en evenementenruimte in Bergen.",
+               "en": "Shared workspace and event venue in Mons."},
+              (_m("sofia", "Sofia Rossi", "Mons", "DataMons", "fr;en;it", "Python (computer programming);data mining", "use spreadsheets software", "jobs;collaborations", "public",
+                  "Data scientist, j'aide les PME à exploiter leurs données.", "Datawetenschapper, ik help kmo's hun gegevens te benutten.", "Data scientist helping SMEs make use of their data."),
+               _m("thomas", "Thomas Lambert", "Mons", "", "fr;nl", "search engine optimisation;web programming", "Python (computer programming)", "missions;internships", "network",
+                  "Référenceur et développeur web.", "SEO-specialist en webontwikkelaar.", "SEO specialist and web developer."))),
+    DemoSpace("switch", "Switch Coworking", "BE", "Charleroi", "Wallonie", "Place Charles II", "6000",
+              50.4114, 4.4445, "coworking", ("fr", "en"),
+              {"fr": "Coworking et incubateur au centre de Charleroi.", "nl": "Coworking en incubator in het centrum van Charleroi.",
+               "en": "Coworking space and incubator in central Charleroi."},
+              (_m("nadia", "Nadia El Amrani", "Charleroi", "Switch Lab", "fr;en;ar", "graphic design;social media management", "French", "collaborations;mentoring", "public",
+                  "Designer UX et animatrice d'ateliers.", "UX-ontwerper en workshopbegeleider.", "UX designer and workshop facilitator."),)),
+    DemoSpace("coworkfactory", "The Cowork Factory", "BE", "La Louvière", "Wallonie", "Place Communale", "7100",
+              50.4794, 4.1870, "coworking", ("fr", "nl", "en"),
+              {"fr": "Ancienne usine devenue lieu de travail partagé.", "nl": "Voormalige fabriek, nu een gedeelde werkplek.",
+               "en": "A former factory turned shared workplace."},
+              (_m("lucas", "Lucas Vermeulen", "La Louvière", "Vermeulen Makers", "nl;fr;en", "use spreadsheets software;Python (computer programming)", "Dutch", "missions;jobs", "public",
+                  "Ingénieur, je construis des outils de gestion sur mesure.", "Ingenieur, ik bouw beheertools op maat.", "Engineer building custom management tools."),)),
+)
+
+
+def admin_password(space: DemoSpace) -> str:
+    """A demo-only password, printed in the demo's table (never use demo data in production)."""
+    return f"demo-{space.slug}-coffee"
+
+
+def _uris(index: SkillIndex, labels: tuple[str, ...]) -> list[str]:
+    found: list[str] = []
+    for label in labels:
+        candidates = sorted(index.resolve(label))
+        if candidates:
+            found.append(candidates[0])
+    return found
+
+
+def seed(store: Store, config: Config, space: DemoSpace, index: SkillIndex) -> list[dict[str, Any]]:
+    """Fill a new node: the space's profile, an admin, its members. Returns the members."""
+    space_service.update_space(store, {
+        "description_map": space.description, "street": space.street, "postal_code": space.postal_code,
+        "city": space.city, "region": space.region, "latitude": space.latitude, "longitude": space.longitude,
+        "kind": space.kind, "languages": list(space.languages), "price_hour": 4.0, "price_day": 20.0,
+        "price_month": 220.0, "welcomes_network": True,
+    })
+    members_service.create_member(store, username="manager", display_name=f"{space.name} manager", role="admin",
+                                  status="active", password=admin_password(space))
+    created = []
+    for person in space.members:
+        profile = {"bio_map": person.bio, "organisation": person.organisation, "city": person.city,
+                   "languages": list(person.languages), "open_to": list(person.open_to),
+                   "skills_offered": _uris(index, person.offers), "skills_sought": _uris(index, person.seeks),
+                   "visibility": person.visibility}
+        created.append(members_service.create_member(
+            store, username=person.username, display_name=person.name, status="active",
+            password=f"demo-{person.username}-coffee", profile=profile, skills=index))
+    return created
+
+
+def federated(store: Store) -> list[dict[str, Any]]:
+    return members_store.select(store, "status = 'active' AND visibility IN ('public', 'network')")
