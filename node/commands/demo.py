@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -22,7 +23,7 @@ from pathlib import Path
 import aiohttp
 
 from node import config as config_mod
-from node.commands import Result
+from node.commands import Result, add_json_flag
 from node.errors import InvalidInput
 from node.federation_runtime import federation_client
 from node.services import announce, demo_seed
@@ -43,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default="demo-data", help="where the nodes' data dirs go (default ./demo-data)")
     p.add_argument("--reset", action="store_true", help="delete the existing demo data first (default: reuse it)")
     p.add_argument("--exit-when-ready", action="store_true", help="stop the nodes once converged (for tests and CI)")
+    add_json_flag(p)
     p.set_defaults(func=cmd_demo)
 
 
@@ -196,6 +198,14 @@ def stop(nodes: list[DemoNode]) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> Result:
+    """With --json, progress goes to stderr and stdout carries only the JSON summary."""
+    if args.json:
+        with contextlib.redirect_stdout(sys.stderr):
+            return run_demo(args)
+    return run_demo(args)
+
+
+def run_demo(args: argparse.Namespace) -> Result:
     say(f"Preparing {args.nodes} nodes in {Path(args.data).resolve()} ...")
     nodes = prepare(args)
     try:

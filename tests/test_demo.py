@@ -1,0 +1,62 @@
+"""The README's main command, end to end: `coffee-node demo` with a smaller network."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from node.storage.db import connect
+
+
+def consecutive_free_ports(count: int) -> int:
+    """A base port whose next `count` ports are free right now."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count >= 65535:
+            continue
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sock.bind(("127.0.0.1", port))
+                sockets.append(sock)
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no free port range")
+
+
+def test_demo_brings_up_federated_nodes_that_hold_each_others_members(tmp_path: Path) -> None:
+    base = consecutive_free_ports(3)
+    run = subprocess.run(
+        [sys.executable, "-m", "node", "demo", "--nodes", "3", "--base-port", str(base), "--data", str(tmp_path),
+         "--exit-when-ready", "--json"],
+        capture_output=True, text=True, timeout=240,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "The Coffee demo network is up" in run.stderr
+    summary = json.loads(run.stdout)
+    assert [row["url"] for row in summary] == [f"http://127.0.0.1:{base + i}" for i in range(3)]
+    # Every node holds the opted-in (public and network) members of the two others, and no local one.
+    for node_dir in sorted(p for p in tmp_path.iterdir() if p.is_dir()):
+        store = connect(node_dir / "coffee.db")
+        held = {row[0] for row in store.conn.execute("SELECT id FROM actors WHERE type = 'Person'")}
+        assert held, node_dir
+        assert not any(h.endswith("/@louise") for h in held)  # Louise chose `local`
+        assert all(not h.startswith(f"http://127.0.0.1:{base + i}/") or node_dir.name != name
+                   for i, name in enumerate(["mutualab", "escotournai", "connexion"]) for h in held)
+        store.close()
+    # Running it again reuses the data.
+    again = subprocess.run(
+        [sys.executable, "-m", "node", "demo", "--nodes", "3", "--base-port", str(base), "--data", str(tmp_path),
+         "--exit-when-ready"], capture_output=True, text=True, timeout=240)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert "reusing Mutualab" in again.stdout
