@@ -1,0 +1,268 @@
+"""The ESCO skill index: search, resolution across languages, groups, validation, the picker.
+
+Every example is a real row of node/data/esco/skills.csv.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from node.errors import InvalidInput
+from node.render import create_environment
+from node.services.skills import (
+    DATA_DIR,
+    MAX_LIMIT,
+    MAX_QUERY_LENGTH,
+    SkillHit,
+    SkillIndex,
+    fold,
+    load_skill_index,
+    resolve_form_input,
+)
+
+ESCO = "http://data.europa.eu/esco/skill/"
+WEB_PROGRAMMING = ESCO + "69bbd53f-fbb0-4476-b4b2-ef7844464e28"  # fr "programmation web", nl "webprogrammering"
+W3C_STANDARDS = ESCO + "8696aff0-18c0-4ba6-a4d0-9a21861b3e5e"  # shares the fr alt label "HTML" with web programming
+AGILE = ESCO + "dba46f87-0831-49cd-a1c7-340a653c0221"  # fr "développement par méthode agile"
+WEBSITE_VISIBILITY = ESCO + "ef64005d-75bc-4597-8ed6-717edec5e55e"  # alt en "website marketing", alt nl "websitemarketing"
+ACCEPT_CRITICISM = ESCO + "05aa7c09-46e7-433f-a81b-92841f4551e7"  # nl "kritiek en begeleiding aanvaarden"
+ADDRESS_AUDIENCE = ESCO + "609a8ac1-9d29-4237-9886-596dbbe7ca8a"  # fr "s’adresser à un auditoire" (typographic apostrophe)
+FRONT_END = ESCO + "c4b1f326-224a-420a-b8b3-814a8f13b6cb"  # "implement front-end website design"
+CSS = ESCO + "e5d1f825-60ed-4bdd-872a-e748c387f777"  # preferred "CSS"; also an alt label of two other concepts
+BLOCKCHAIN_USE_CASES = ESCO + "41f2f9bf-1440-49f7-bbb1-2c3c3ea93f76"  # no Dutch label
+ICT_FIELD = "http://data.europa.eu/esco/isced-f/061"
+SOFTWARE_FIELD = "http://data.europa.eu/esco/isced-f/0613"
+
+
+@pytest.fixture(scope="module")
+def index() -> SkillIndex:
+    return load_skill_index()
+
+
+def uris(hits: list[SkillHit]) -> list[str]:
+    return [hit.uri for hit in hits]
+
+
+# Data
+
+
+def test_vendored_extract_is_complete(index: SkillIndex) -> None:
+    lines = (DATA_DIR / "skills.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 1763
+    skill = index.get(WEB_PROGRAMMING)
+    assert skill is not None
+    assert skill.labels == {"en": "web programming", "fr": "programmation web", "nl": "webprogrammering",
+                            "de": "Webprogrammierung", "es": "programación web"}
+    assert "webontwikkeling" in skill.alt_labels["nl"]
+    assert skill.skill_type == "knowledge"
+    assert skill.group == SOFTWARE_FIELD
+    attribution = (DATA_DIR / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    assert "This service uses the ESCO classification of the European Commission." in attribution
+    assert "modified extract" in attribution
+    assert "markwigmans/rdf4j-esco" in attribution
+
+
+def test_loaded_once_per_process() -> None:
+    assert load_skill_index() is load_skill_index()
+
+
+def test_index_is_read_only(index: SkillIndex) -> None:
+    skill = index.get(WEB_PROGRAMMING)
+    assert skill is not None
+    with pytest.raises(TypeError):
+        skill.labels["fr"] = "changed"  # type: ignore[index]
+
+
+# Folding and labels
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("S’adresser à un Auditoire", "s adresser a un auditoire"),
+        ("s'adresser  à un auditoire", "s adresser a un auditoire"),
+        ("mettre en œuvre", "mettre en oeuvre"),
+        ("DÉVELOPPEMENT", "developpement"),
+        ("front-end", "front end"),
+        ("C++", "c++"),
+        ("C#", "c#"),
+        ("  \n ", ""),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_label_falls_back_to_english_then_to_the_uri(index: SkillIndex) -> None:
+    assert index.label(WEB_PROGRAMMING, "nl") == "webprogrammering"
+    assert index.label(BLOCKCHAIN_USE_CASES, "nl") == "analyse blockchain use cases"
+    assert index.label(ESCO + "not-in-this-extract", "fr") == ESCO + "not-in-this-extract"
+
+
+# Search
+
+
+@pytest.mark.parametrize("query", ["développement agile", "developpement agile", "DEVELOPPEMENT AGILE", "dév agile"])
+def test_french_query_with_or_without_accents(index: SkillIndex, query: str) -> None:
+    hits = index.search(query, "fr")
+    assert hits[0] == SkillHit(AGILE, "développement par méthode agile")
+
+
+@pytest.mark.parametrize("query", ["développement web", "developpement web"])
+def test_related_word_in_another_language_is_the_last_resort(index: SkillIndex, query: str) -> None:
+    """No French label says "développement web"; the Dutch list has the English alt label "web development"."""
+    hit = next(hit for hit in index.search(query, "fr") if hit.uri == WEB_PROGRAMMING)
+    assert hit == SkillHit(WEB_PROGRAMMING, "programmation web", "web development", "nl")
+
+
+def test_dutch_query_finds_the_concept_shown_in_french(index: SkillIndex) -> None:
+    assert index.search("webprogrammering", "fr")[0] == SkillHit(WEB_PROGRAMMING, "programmation web", "webprogrammering", "nl")
+    assert index.search("kritiek", "fr")[0] == SkillHit(
+        ACCEPT_CRITICISM, "accepter les critiques et les directives", "kritiek en begeleiding aanvaarden", "nl"
+    )
+    assert index.search("programmation web", "nl")[0] == SkillHit(WEB_PROGRAMMING, "webprogrammering", "programmation web", "fr")
+
+
+def test_alternative_label_finds_its_concept(index: SkillIndex) -> None:
+    assert index.search("website marketing", "en")[0] == SkillHit(
+        WEBSITE_VISIBILITY, "enhance website visibility", "website marketing", "en"
+    )
+    # spaces do not matter: the Dutch alternative label is written solid
+    assert index.search("websitemarketing", "fr")[0] == SkillHit(
+        WEBSITE_VISIBILITY, "améliorer la visibilité d’un site web", "websitemarketing", "nl"
+    )
+
+
+def test_prefix_search_as_you_type(index: SkillIndex) -> None:
+    assert index.search("s'adr", "fr")[0] == SkillHit(ADDRESS_AUDIENCE, "s’adresser à un auditoire")
+    assert WEB_PROGRAMMING in uris(index.search("webprog", "en"))
+    assert FRONT_END in uris(index.search("frontend", "en"))  # 'front-end' written solid
+    hits = index.search("dév", "fr", limit=MAX_LIMIT)
+    assert len(hits) == MAX_LIMIT
+    assert len(set(uris(hits))) == MAX_LIMIT  # one hit per concept
+
+
+def test_ranking_exact_then_prefix_then_word_prefix(index: SkillIndex) -> None:
+    hits = index.search("programmation web", "fr")
+    assert hits[0] == SkillHit(WEB_PROGRAMMING, "programmation web")
+    labels = [hit.label for hit in index.search("web", "en", limit=MAX_LIMIT)]
+    first_word_match = next(i for i, label in enumerate(labels) if not fold(label).startswith("web"))
+    assert all(fold(label).startswith("web") for label in labels[:first_word_match])
+    assert labels[0] == "WebCMS"  # the shortest preferred label that starts with "web"
+
+
+def test_preferred_label_before_alternative_and_reader_language_first(index: SkillIndex) -> None:
+    # "CSS" is the preferred label of CSS and an alternative label of two other concepts
+    hits = index.search("css", "fr")
+    assert hits[0] == SkillHit(CSS, "CSS")
+    assert len(hits) >= 3
+
+
+def test_search_refuses_bad_input(index: SkillIndex) -> None:
+    assert index.search("", "fr") == []
+    assert index.search(" ’- ", "fr") == []
+    assert index.search("zzzzqx", "fr") == []
+    with pytest.raises(InvalidInput):
+        index.search("x" * (MAX_QUERY_LENGTH + 1), "fr")
+    with pytest.raises(InvalidInput):
+        index.search("web", "lv")
+    for limit in (0, MAX_LIMIT + 1):
+        with pytest.raises(InvalidInput):
+            index.search("web", "fr", limit)
+
+
+# Resolution for the catalogue
+
+
+def test_resolve_across_languages(index: SkillIndex) -> None:
+    for text in ("programmation web", "Programmation Web", "webprogrammering", "WEB PROGRAMMING", "Webprogrammierung",
+                 "programacion web", "webontwikkeling"):
+        assert index.resolve(text) == {WEB_PROGRAMMING}, text
+    assert index.resolve("s'adresser a un auditoire") == {ADDRESS_AUDIENCE}
+    assert index.resolve("programmation") == set()
+    assert index.resolve("HTML") == {WEB_PROGRAMMING, W3C_STANDARDS}
+    assert index.resolve("CSS", preferred=True) == {CSS}
+    assert len(index.resolve("CSS")) == 3
+
+
+def test_resolve_loose_needs_every_word(index: SkillIndex) -> None:
+    assert index.resolve_loose("visibilite site web") == {WEBSITE_VISIBILITY}
+    assert WEB_PROGRAMMING in index.resolve_loose("programmation")
+    assert index.resolve_loose("programmation zzzz") == set()
+    assert index.resolve_loose("") == set()
+
+
+# Groups
+
+
+def test_group_widening(index: SkillIndex) -> None:
+    assert index.group_of(WEB_PROGRAMMING) == SOFTWARE_FIELD
+    chain = index.broader_groups(WEB_PROGRAMMING)
+    assert chain[:2] == [SOFTWARE_FIELD, ICT_FIELD]
+    assert index.broader_groups(SOFTWARE_FIELD) == chain[1:]
+    assert index.broader_groups(chain[-1]) == []  # the root
+    assert index.group_label(SOFTWARE_FIELD, "fr") == "développement et analyse de logiciels et d’applications"
+    assert index.group_label(SOFTWARE_FIELD, "nl") != index.group_label(SOFTWARE_FIELD, "en")
+    narrow, wide = index.skills_in_group(SOFTWARE_FIELD), index.skills_in_group(ICT_FIELD)
+    assert WEB_PROGRAMMING in narrow
+    assert narrow < wide
+    assert index.skills_in_group(chain[-1]) >= wide
+    assert index.group_of(ESCO + "unknown") is None
+    assert index.skills_in_group(ESCO + "unknown") == set()
+
+
+# Validation and the picker's no-JavaScript path
+
+
+def test_validate(index: SkillIndex) -> None:
+    assert index.validate([CSS, WEB_PROGRAMMING, CSS]) == [CSS, WEB_PROGRAMMING]
+    with pytest.raises(InvalidInput) as raised:
+        index.validate([CSS, ESCO + "nope", ESCO + "neither"])
+    assert ESCO + "nope" in raised.value.message
+    assert ESCO + "neither" not in raised.value.message
+
+
+def test_form_input_adds_one_match(index: SkillIndex) -> None:
+    assert resolve_form_input(index, [CSS], "webprogrammering", "fr") == ([CSS, WEB_PROGRAMMING], [], None)
+    assert resolve_form_input(index, [CSS], f" {AGILE} ", "fr") == ([CSS, AGILE], [], None)
+    assert resolve_form_input(index, [CSS], "css", "fr") == ([CSS], [], None)  # already there
+    assert resolve_form_input(index, [CSS], "", "fr") == ([CSS], [], None)
+
+
+def test_form_input_offers_candidates(index: SkillIndex) -> None:
+    selected, candidates, error = resolve_form_input(index, [], "HTML", "fr")
+    assert selected == []
+    assert set(uris(candidates)) == {WEB_PROGRAMMING, W3C_STANDARDS}
+    assert isinstance(error, InvalidInput)
+    selected, candidates, error = resolve_form_input(index, [CSS], "développement agile", "fr")
+    assert selected == [CSS]
+    assert uris(candidates)[0] == AGILE
+    assert error is not None
+    selected, candidates, error = resolve_form_input(index, [], "zzzzqx", "fr")
+    assert (selected, candidates) == ([], [])
+    assert error is not None and "zzzzqx" in error.message
+    with pytest.raises(InvalidInput):
+        resolve_form_input(index, [ESCO + "forged"], "", "fr")
+
+
+def test_picker_macro_renders_without_javascript(index: SkillIndex) -> None:
+    env = create_environment()
+    template = env.from_string(
+        '{% from "_skill_picker.html" import skill_picker %}'
+        "{{ skill_picker('skills_offered', selected, 'fr', 'Compétences', 'Tapez une compétence.',"
+        " candidates=candidates, error=error) }}"
+    )
+    html = template.render(
+        selected=[(CSS, index.label(CSS, "fr"))],
+        candidates=index.search("HTML", "fr"),
+        error="Plusieurs compétences",
+    )
+    assert f'<input type="checkbox" name="skills_offered" value="{CSS}" checked> CSS' in html
+    assert f'<input type="checkbox" name="skills_offered" value="{WEB_PROGRAMMING}"> programmation web' in html
+    assert 'name="skills_offered_add"' in html
+    assert 'aria-invalid="true"' in html
+    assert 'role="listbox"' in html
+    assert '<script src="/static/skill-picker.js" defer></script>' in html
+    assert (Path(__file__).parent.parent / "node" / "static" / "skill-picker.js").is_file()
