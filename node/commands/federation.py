@@ -10,7 +10,6 @@ import argparse
 import asyncio
 from typing import Any
 
-from federation.errors import FederationError
 from node import config as config_mod
 from node.commands import Result, add_dir_arg, add_json_flag
 from node.errors import InvalidInput, NotFound
@@ -95,15 +94,11 @@ def cmd_follow(args: argparse.Namespace) -> Result:
     config, store = _open(args)
     follower = _local_actor(config, store, args.as_member)
 
-    async def run() -> dict[str, Any]:
+    async def run() -> tuple[dict[str, Any], dict[str, Any]]:
         async with federation_client(store, config) as (client, fetch):
-            try:
-                return await follows_service.resolve(store, client, fetch, args.target)
-            except FederationError as exc:
-                raise InvalidInput("Cannot reach %(target)s: %(reason)s", target=args.target, reason=str(exc)) from exc
+            return await follows_service.follow_target(store, config, client, fetch, follower, args.target)
 
-    remote = asyncio.run(run())
-    row = follows_service.follow(store, config, follower, remote)
+    remote, row = asyncio.run(run())
     data = {"follower": follower, "followee": remote["id"], "name": remote["name"], "state": row["state"]}
     return Result(data, f"Follow request sent to {remote['name'] or remote['id']} ({remote['id']}); "
                         "it becomes active when they accept.")

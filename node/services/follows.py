@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from federation import webfinger
-from federation.errors import MalformedError
+from federation.errors import FederationError, MalformedError
 from node.config import Config
 from node.errors import Conflict, InvalidInput, NotFound
 from node.services import local_actors, outbox, remote_actors
@@ -85,3 +85,13 @@ async def resolve(store: Store, client: Any, fetch: Any, target: str) -> dict[st
         raise InvalidInput("Say whom to follow: acct:space@host or an actor URL.")
     url = target if target.startswith(("https://", "http://")) else await webfinger.resolve_handle(client, target)
     return await remote_actors.fetch_actor(store, fetch, url, refresh=True)
+
+
+async def follow_target(store: Store, config: Config, client: Any, fetch: Any, follower: str,
+                        target: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Resolve `target` (handle or URL), store it, send the Follow: what the CLI and both pages do."""
+    try:
+        remote = await resolve(store, client, fetch, target)
+    except FederationError as exc:
+        raise InvalidInput("Cannot reach %(target)s: %(reason)s", target=target, reason=str(exc)) from exc
+    return remote, follow(store, config, follower, remote)

@@ -30,15 +30,17 @@ def main_language(store: Store) -> str:
 
 
 def is_network_peer(store: Store, config: Config, domain: str | None) -> bool:
-    """A domain is part of our network when one of its actors follows us or we follow one (accepted)."""
+    """A domain is part of our network when one of its actors follows us (accepted) or we follow, or
+    asked to follow, one of them: whoever we ask must be able to see who is asking."""
     if not domain:
         return False
     theirs = [f"http://{domain}/%", f"https://{domain}/%"]
     ours = config.url + "/%"
     row = store.db.execute(
-        """SELECT 1 FROM follows WHERE state = 'accepted' AND (
-               (followee LIKE ? AND (follower LIKE ? OR follower LIKE ?))
-            OR (follower LIKE ? AND (followee LIKE ? OR followee LIKE ?))) LIMIT 1""",
+        """SELECT 1 FROM follows WHERE
+               (state = 'accepted' AND followee LIKE ? AND (follower LIKE ? OR follower LIKE ?))
+            OR (state IN ('accepted', 'pending') AND follower LIKE ? AND (followee LIKE ? OR followee LIKE ?))
+           LIMIT 1""",
         [ours, *theirs, ours, *theirs],
     ).fetchone()
     return row is not None

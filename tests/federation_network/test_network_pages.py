@@ -1,0 +1,84 @@
+"""The network pages: an admin follows and approves through the web, blocks a domain; a member follows a space."""
+
+from __future__ import annotations
+
+from node.storage import domains as domains_store
+from node.storage import members as members_store
+from tests.federation_network.helpers import eventually, handle
+from tests.web import add_member, login, submit
+
+
+def accepted(node, follower: str, followee: str) -> bool:
+    row = node.store.db.execute("SELECT state FROM follows WHERE follower = ? AND followee = ?",
+                                [follower, followee]).fetchone()
+    return bool(row and row[0] == "accepted")
+
+
+async def test_admin_follows_a_space_from_the_network_page(node_factory) -> None:
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    add_member(lille, "boss", role="admin")
+    http = lille.client()
+    assert await login(http, "boss") == 303
+    status, _body, location = await submit(http, "/admin/federation", "/admin/federation/follow",
+                                           {"target": handle(tournai)})
+    assert (status, location) == (303, "/admin/federation")
+    await eventually(lambda: accepted(lille, f"{lille.url}/", f"{tournai.url}/"))
+    async with http.get("/admin/federation") as resp:
+        page = await resp.text()
+    assert "ESCO Tournai" in page and "accepted" in page
+
+
+async def test_manual_approval_from_the_followed_side(node_factory) -> None:
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    toml = tournai.config.data_dir / "node.toml"
+    toml.write_text(toml.read_text().replace("manual_approval = false", "manual_approval = true"))
+    await tournai.restart()
+    add_member(lille, "boss", role="admin")
+    add_member(tournai, "chef", role="admin")
+    lille_http, tournai_http = lille.client(), tournai.client()
+    await login(lille_http, "boss")
+    await login(tournai_http, "chef")
+    await submit(lille_http, "/admin/federation", "/admin/federation/follow", {"target": handle(tournai)})
+    await eventually(lambda: tournai.store.db.execute(
+        "SELECT 1 FROM follows WHERE follower = ? AND state = 'pending'", [f"{lille.url}/"]).fetchone())
+    async with tournai_http.get("/admin/federation") as resp:
+        assert "Follow requests wait for your approval." in await resp.text()
+    status, _b, _l = await submit(tournai_http, "/admin/federation", "/admin/federation/answer",
+                                  {"follower": f"{lille.url}/", "decision": "accept"})
+    assert status == 303
+    await eventually(lambda: accepted(lille, f"{lille.url}/", f"{tournai.url}/"))
+
+
+async def test_blocks_from_the_page_and_access_rules(node) -> None:
+    add_member(node, "boss", role="admin")
+    add_member(node, "alice")
+    admin, member, anonymous = node.client(), node.client(), node.client()
+    await login(admin, "boss")
+    await login(member, "alice")
+    status, _b, _l = await submit(admin, "/admin/federation", "/admin/federation/block", {"domain": "spam.example", "reason": "spam"})
+    assert status == 303 and domains_store.is_blocked(node.store, "spam.example")
+    status, body, _l = await submit(admin, "/admin/federation", "/admin/federation/block", {"domain": "https://x.example/"})
+    assert status == 400 and "not a URL" in body
+    async with member.get("/admin/federation") as resp:
+        assert resp.status == 403
+    async with anonymous.get("/admin/federation", allow_redirects=False) as resp:
+        assert resp.status == 303
+    async with admin.post("/admin/federation/unblock", data={"domain": "spam.example"}) as resp:
+        assert resp.status == 403  # no CSRF token
+    assert domains_store.is_blocked(node.store, "spam.example")
+
+
+async def test_a_member_follows_a_space_from_home(node_factory) -> None:
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    member = add_member(lille, "alice")
+    http = lille.client()
+    await login(http, "alice")
+    status, body, _l = await submit(http, "/me/following", "/me/following", {"target": handle(tournai)})
+    assert status == 400 and "visible to the network" in body  # a local member has no public actor
+    members_store.update(lille.store, member["id"], visibility="network")
+    status, _b, location = await submit(http, "/me/following", "/me/following", {"target": handle(tournai)})
+    assert (status, location) == (303, "/me/following")
+    await eventually(lambda: accepted(lille, f"{lille.url}/@alice", f"{tournai.url}/"))
