@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import socket
+import ssl
 
 from aiohttp import web
 
@@ -16,15 +17,19 @@ from node.logs import setup_logging
 log = logging.getLogger("coffee.server")
 
 
-async def start(config: Config, sock: socket.socket | None = None) -> web.AppRunner:
-    """Start the app on `sock` (a pre-bound socket, for tests) or config.host:port."""
+async def start(config: Config, sock: socket.socket | None = None,
+                ssl_context: ssl.SSLContext | None = None) -> web.AppRunner:
+    """Start the app on `sock` (a pre-bound socket, for tests) or config.host:port.
+
+    TLS normally ends at the reverse proxy; `ssl_context` serves HTTPS directly (tests).
+    """
     runner = web.AppRunner(create_app(config), access_log=None, handle_signals=False)
     await runner.setup()
     site: web.BaseSite
     if sock is not None:
-        site = web.SockSite(runner, sock)
+        site = web.SockSite(runner, sock, ssl_context=ssl_context)
     else:
-        site = web.TCPSite(runner, config.host, config.port)
+        site = web.TCPSite(runner, config.host, config.port, ssl_context=ssl_context)
     await site.start()
     return runner
 
