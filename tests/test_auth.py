@@ -2,34 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from node.services.passwords import hash_password
-from node.storage import members as members_store
-
-PASSWORD = "correct horse battery"
-
-
-def add_member(node, username: str = "alice", role: str = "member", status: str = "active") -> dict:
-    return members_store.insert(
-        node.store, username=username, display_name=username.title(), role=role, status=status,
-        password_hash=hash_password(PASSWORD),
-    )
-
-
-async def csrf_from(http, path: str) -> str:
-    async with http.get(path) as resp:
-        html = await resp.text()
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, f"no CSRF field on {path}"
-    return match.group(1)
-
-
-async def login(http, username: str = "alice", password: str = PASSWORD) -> int:
-    token = await csrf_from(http, "/login")
-    async with http.post("/login", data={"username": username, "password": password, "csrf_token": token},
-                         allow_redirects=False) as resp:
-        return resp.status
+from tests.web import PASSWORD, add_member, csrf_from, login
 
 
 async def test_login_logout_roundtrip(node) -> None:

@@ -54,7 +54,16 @@ def cmd_init(args: argparse.Namespace) -> Result:
         port=args.port,
     )
     data = {"dir": str(config.data_dir), "url": config.url, "slug": config.slug, "handle": f"{config.slug}@{config.domain}"}
-    return Result(data, f"Created node {config.name!r} in {config.data_dir}\nHandle: {data['handle']}\nStart it with: coffee-node serve {args.dir}")
+    first_admin = (
+        f"coffee-node member add {args.dir} --username yourname --name 'Your Name' --admin --password-file FILE"
+    )
+    data["first_admin"] = first_admin
+    return Result(
+        data,
+        f"Created node {config.name!r} in {config.data_dir}\nHandle: {data['handle']}\n"
+        f"Create the first admin (FILE holds the password on its first line):\n  {first_admin}\n"
+        f"Start it with: coffee-node serve {args.dir}",
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> Result | None:
