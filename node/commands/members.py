@@ -156,7 +156,7 @@ def cmd_add(args: argparse.Namespace) -> Result:
             return Result(members.summary(member) | {"invitation_url": url}, _invited_text(member, url))
         member = members.create_member(
             store, username=draft.username, display_name=draft.display_name, role=draft.role, status="active",
-            password=password, profile=draft.profile, skills=index,
+            password=password, profile=draft.profile, skills=index, config=config,
         )
         text = f"Created {member['username']} ({member['role']}, active). Sign in at {config.url}/login"
         return Result(members.summary(member) | {"invitation_url": None}, text)
@@ -176,8 +176,8 @@ def cmd_list(args: argparse.Namespace) -> Result:
 
 def cmd_change(args: argparse.Namespace) -> Result:
     """remove, suspend, reactivate: the member named on the command line, by username."""
-    with open_node(args.dir) as (_config, store):
-        member = args.change(store, members.find_member(store, args.username)["id"])
+    with open_node(args.dir) as (config, store):
+        member = args.change(store, members.find_member(store, args.username)["id"], config=config)
     if args.member_command == "remove":
         return Result(members.summary(member), f"Removed {member['username']}.")
     return Result(members.summary(member), f"{member['username']} is now {member['status']}.")

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from node.config import Config
 from node.services import local_actors, outbox, publication
+from node.services.skills import load_skill_index
 from node.storage import tombstones as tombstones_store
 from node.storage.db import Store
 
@@ -40,8 +41,9 @@ def _recipients(store: Store, config: Config, actor_id: str) -> list[str]:
 
 
 def member_changed(store: Store, config: Config, before: dict[str, Any] | None, after: dict[str, Any] | None,
-                   label_for: LabelFor) -> str | None:
+                   label_for: LabelFor | None = None) -> str | None:
     """Publish what a member change means for the network; returns the activity id, if any."""
+    label_for = label_for or load_skill_index().label
     was, now = on_network(before), on_network(after)
     if not was and not now:
         return None

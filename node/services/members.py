@@ -12,7 +12,9 @@ import logging
 import re
 from typing import Any
 
+from node.config import Config
 from node.errors import Conflict, InvalidInput, NotFound
+from node.services import announce
 from node.services.accounts import check_new_password
 from node.services.passwords import hash_password
 from node.services.profiles import VISIBILITIES, validate_profile
@@ -76,6 +78,7 @@ def create_member(
     password: str | None = None,
     profile: dict[str, Any] | None = None,
     skills: SkillIndex | None = None,
+    config: Config | None = None,
 ) -> dict[str, Any]:
     """A new member; `profile` holds profile fields (validated with `skills` for ESCO URIs)."""
     username = check_username(store, username)
@@ -89,9 +92,11 @@ def create_member(
     elif status == "active":
         raise InvalidInput("An active member needs a password; invite them instead.", field="password")
     fields = validate_profile({"display_name": display_name} | (profile or {}), skills)
-    member = members_store.insert(
-        store, username=username, role=role, status=status, password_hash=password_hash, **fields
-    )
+    with store.transaction():
+        member = members_store.insert(
+            store, username=username, role=role, status=status, password_hash=password_hash, **fields
+        )
+        _changed(store, config, None, member)
     log.info("members.created", extra={"member_id": member["id"], "role": role, "status": status})
     return member
 
@@ -121,23 +126,36 @@ def _keep_an_admin(store: Store, member: dict[str, Any]) -> None:
             )
 
 
-def suspend(store: Store, member_id: int, by: int | None = None) -> dict[str, Any]:
-    """Block sign-in; the member's open sessions end at their next request."""
+def _changed(store: Store, config: Config | None, before: dict[str, Any] | None,
+             after: dict[str, Any] | None) -> None:
+    """Tell the network (when there is a node: `config`) what the change means for it."""
+    if config is not None:
+        announce.member_changed(store, config, before, after)
+
+
+def suspend(store: Store, member_id: int, by: int | None = None, *, config: Config | None = None) -> dict[str, Any]:
+    """Block sign-in (open sessions end at their next request) and leave the network."""
     member = get_member(store, member_id)
     if member["status"] == "suspended":
         return member
     _keep_an_admin(store, member)
     log.info("members.suspended", extra={"member_id": member_id, "by": by})
-    return members_store.update(store, member_id, status="suspended")
+    with store.transaction():
+        updated = members_store.update(store, member_id, status="suspended")
+        _changed(store, config, member, updated)
+    return updated
 
 
-def reactivate(store: Store, member_id: int, by: int | None = None) -> dict[str, Any]:
+def reactivate(store: Store, member_id: int, by: int | None = None, *, config: Config | None = None) -> dict[str, Any]:
     """Undo a suspension; a member who never chose a password goes back to `invited`."""
     member = get_member(store, member_id)
     if member["status"] != "suspended":
         return member
     log.info("members.reactivated", extra={"member_id": member_id, "by": by})
-    return members_store.update(store, member_id, status="active" if member["password_hash"] else "invited")
+    with store.transaction():
+        updated = members_store.update(store, member_id, status="active" if member["password_hash"] else "invited")
+        _changed(store, config, member, updated)
+    return updated
 
 
 def set_role(store: Store, member_id: int, role: str, by: int | None = None) -> dict[str, Any]:
@@ -151,11 +169,13 @@ def set_role(store: Store, member_id: int, role: str, by: int | None = None) -> 
     return members_store.update(store, member_id, role=role)
 
 
-def remove(store: Store, member_id: int, by: int | None = None) -> dict[str, Any]:
-    """Delete the account and its profile (invitations go with it); returns what was removed."""
+def remove(store: Store, member_id: int, by: int | None = None, *, config: Config | None = None) -> dict[str, Any]:
+    """Delete the account and its profile (invitations go with it) here and on every node that has it."""
     member = get_member(store, member_id)
     _keep_an_admin(store, member)
-    members_store.delete(store, member_id)
+    with store.transaction():
+        _changed(store, config, member, None)
+        members_store.delete(store, member_id)
     log.info("members.removed", extra={"member_id": member_id, "by": by})
     return without_secrets(member)
 

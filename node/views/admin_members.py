@@ -63,10 +63,10 @@ def _apply(request: web.Request, action: str) -> str:
     """Do what one button of /admin/members asks; the notice to show afterwards."""
     store, member_id, by = request.app[STORE], _member_id(request), request[USER]["id"]
     if action == "suspend":
-        member = members.suspend(store, member_id, by)
+        member = members.suspend(store, member_id, by, config=request.app[CONFIG])
         return translate(request, "%(username)s is suspended and signed out.", username=member["username"])
     if action == "reactivate":
-        member = members.reactivate(store, member_id, by)
+        member = members.reactivate(store, member_id, by, config=request.app[CONFIG])
         return translate(request, "%(username)s can sign in again.", username=member["username"])
     if action == "make-admin":
         member = members.set_role(store, member_id, "admin", by)
@@ -97,7 +97,7 @@ async def remove_submit(request: web.Request) -> web.Response:
     store = request.app[STORE]
     member = members.get_member(store, _member_id(request))
     try:
-        members.remove(store, member["id"], request[USER]["id"])
+        members.remove(store, member["id"], request[USER]["id"], config=request.app[CONFIG])
     except CoffeeError as exc:
         context = {"member": member, "error": _error(request, exc)}
         return render(request, "admin/member_remove.html", context, status=exc.status)

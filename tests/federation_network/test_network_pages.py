@@ -82,3 +82,28 @@ async def test_a_member_follows_a_space_from_home(node_factory) -> None:
     status, _b, location = await submit(http, "/me/following", "/me/following", {"target": handle(tournai)})
     assert (status, location) == (303, "/me/following")
     await eventually(lambda: accepted(lille, f"{lille.url}/@alice", f"{tournai.url}/"))
+
+
+async def test_removing_or_suspending_a_member_removes_them_from_other_nodes(node_factory) -> None:
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    from node.storage import actors as actors_store
+    from tests.federation_network.helpers import follow, set_member
+
+    await follow(lille, tournai)
+    add_member(tournai, "chef", role="admin")
+    for username in ("bram", "ines"):
+        set_member(tournai, username, visibility="public")
+        await eventually(lambda u=username: actors_store.get(lille.store, f"{tournai.url}/@{u}"))
+    http = tournai.client()
+    await login(http, "chef")
+    bram = members_store.get_by_username(tournai.store, "bram")
+    ines = members_store.get_by_username(tournai.store, "ines")
+    status, _b, _l = await submit(http, "/admin/members", f"/admin/members/{bram['id']}/suspend")
+    assert status == 303
+    status, _b, _l = await submit(http, f"/admin/members/{ines['id']}/remove", f"/admin/members/{ines['id']}/remove")
+    assert status == 303
+    await eventually(lambda: actors_store.get(lille.store, f"{tournai.url}/@bram") is None)
+    await eventually(lambda: actors_store.get(lille.store, f"{tournai.url}/@ines") is None)
+    async with tournai.client().get("/@ines", headers={"Accept": "application/activity+json"}) as resp:
+        assert resp.status == 410
