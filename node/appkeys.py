@@ -31,8 +31,8 @@ CLIENT = web.AppKey("client", FederationClient)
 FETCH = web.AppKey("fetch", Callable[[str], Awaitable[dict[str, Any]]])
 KEYS = web.AppKey("keys", KeyResolver)
 RATE = web.AppKey("rate", RateLimiter)
-DELIVERY = web.AppKey("delivery", "DeliveryWorker")
-INBOX_WORKER = web.AppKey("inbox_worker", "InboxWorker")
+DELIVERY: web.AppKey[DeliveryWorker] = web.AppKey("delivery")
+INBOX_WORKER: web.AppKey[InboxWorker] = web.AppKey("inbox_worker")
 
 # Per-request state, set by the middlewares.
 LANG = web.RequestKey("lang", str)

@@ -10,7 +10,6 @@ import base64
 import hashlib
 import json
 import secrets
-import time
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken

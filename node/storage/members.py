@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable
 
+from node.storage import jsonrow
 from node.storage.db import Store
 from node.timeutil import now_iso
 
@@ -12,15 +12,11 @@ JSON_FIELDS = ("bio_map", "skills_offered", "skills_sought", "tags", "languages"
 
 
 def _decode(row: dict[str, Any] | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    for key in JSON_FIELDS:
-        row[key] = json.loads(row[key])
-    return row
+    return jsonrow.decode(row, JSON_FIELDS)
 
 
 def _encode(fields: dict[str, Any]) -> dict[str, Any]:
-    return {key: json.dumps(value, ensure_ascii=False) if key in JSON_FIELDS else value for key, value in fields.items()}
+    return jsonrow.encode(fields, JSON_FIELDS)
 
 
 def get(store: Store, member_id: int) -> dict[str, Any] | None:

@@ -10,33 +10,14 @@ from typing import Any
 
 from aiohttp import web
 
-from node import i18n
-from node.appkeys import CONFIG, LANG, SESSION, STORE, USER
+from node.appkeys import CONFIG, STORE, USER
 from node.errors import CoffeeError
 from node.render import render, translate
 from node.services import invitations, members
+from node.views.flash import error_text as _error
+from node.views.flash import flash as _flash
+from node.views.flash import take_flash as _take_flash
 from node.views.guards import admin_required
-
-FLASH = "flash"
-
-
-def _flash(request: web.Request, notice: str) -> None:
-    """A notice for the next page, shown once after the redirect."""
-    request[SESSION][FLASH] = notice
-
-
-def _take_flash(request: web.Request) -> str | None:
-    session = request[SESSION]
-    if FLASH not in session:
-        return None
-    message = session[FLASH]
-    del session[FLASH]
-    return message
-
-
-def _error(request: web.Request, exc: CoffeeError) -> str:
-    return exc.translated(i18n.translations(request[LANG]).gettext)
-
 
 def _member_id(request: web.Request) -> int:
     return int(request.match_info["id"])
