@@ -1,0 +1,160 @@
+"""The space's home page and the admin form that edits the space profile."""
+
+from __future__ import annotations
+
+import json
+from datetime import time
+from typing import Any
+
+from aiohttp import web
+from babel.dates import format_time, get_day_names
+from markupsafe import Markup
+from multidict import MultiMapping
+
+from node import i18n
+from node.appkeys import CONFIG, LANG, SKILLS, STORE, USER
+from node.errors import CoffeeError
+from node.i18n import format_money, locale_for
+from node.render import render
+from node.services import fields as check
+from node.services import profiles
+from node.services import space as space_service
+from node.views.directory import member_cards
+from node.views.forms import form_list, form_map, form_text
+from node.views.guards import admin_required
+
+HOME_CARDS = 12
+PRICE_FIELDS = ("price_hour", "price_day", "price_month")
+TEXT_FIELDS = (
+    "name", "kind", "street", "postal_code", "city", "region", "country", "latitude", "longitude",
+    "website", "email", "phone", "price_hour", "price_day", "price_month", "currency",
+)  # fmt: skip
+
+
+async def home(request: web.Request) -> web.Response:
+    store, lang, skills = request.app[STORE], request[LANG], request.app[SKILLS]
+    space = space_service.get_space(store)
+    rows, total = profiles.directory(store, viewer=profiles.viewer_of(request[USER]), skills=skills, per_page=HOME_CARDS)
+    json_ld = json.dumps(space_service.schema_org(space, request.app[CONFIG].url, lang), ensure_ascii=False)
+    context = {
+        "description": i18n.pick(space["description_map"], lang),
+        "network_terms": i18n.pick(space["network_terms_map"], lang),
+        "country_name": locale_for(lang).territories.get(space["country"], space["country"]),
+        "hours": [_hours_row(row, lang) for row in space["opening_hours"]],
+        "prices": [(name, format_money(space[name], space["currency"], lang)) for name in PRICE_FIELDS if space[name] is not None],
+        "osm_url": _osm_url(space),
+        "members": member_cards(rows, skills, lang),
+        "members_total": total,
+        # "<" escaped so that no text in the document can close the script element.
+        "json_ld": Markup(json_ld.replace("<", "\\u003c")),
+    }
+    return render(request, "home.html", context)
+
+
+def _osm_url(space: dict[str, Any]) -> str | None:
+    """A link to the place on openstreetmap.org: no tiles or scripts loaded from our pages."""
+    if space["latitude"] is None:
+        return None
+    lat, lon = f"{space['latitude']:.6f}", f"{space['longitude']:.6f}"
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+
+
+def _hours_row(row: dict[str, str], lang: str) -> dict[str, str]:
+    """'Mo-Fr' 08:30-18:00 → 'Monday – Friday', '8:30 AM', '6:00 PM' (times as the locale writes them)."""
+    names = _day_names("wide", lang)
+    spans = []
+    for part in row["days"].split(","):
+        first, _, last = part.partition("-")
+        span = names[space_service.DAYS.index(first)]
+        if last:
+            span += " – " + names[space_service.DAYS.index(last)]
+        spans.append(span)
+    return {"days": ", ".join(spans), "opens": row["opens"], "closes": row["closes"],
+            "opens_text": _time_text(row["opens"], lang), "closes_text": _time_text(row["closes"], lang)}
+
+
+def _day_names(width: str, lang: str) -> list[str]:
+    """Monday first (Babel's mapping is keyed 0 = Monday but iterates from Sunday)."""
+    names = get_day_names(width, locale=locale_for(lang))
+    return [names[index] for index in range(7)]
+
+
+def _time_text(value: str, lang: str) -> str:
+    if value == "24:00":
+        return value
+    return format_time(time.fromisoformat(value), "short", locale=locale_for(lang))
+
+
+# --- admin ---------------------------------------------------------------------------------------
+
+
+@admin_required
+async def admin_form(request: web.Request) -> web.Response:
+    space = space_service.get_space(request.app[STORE])
+    return _form_page(request, space, notice=request.query.get("saved") == "1")
+
+
+@admin_required
+async def admin_submit(request: web.Request) -> web.Response:
+    form = await request.post()
+    fields = _space_fields(form)
+    try:
+        space_service.update_space(request.app[STORE], fields)
+    except CoffeeError as exc:
+        submitted = space_service.get_space(request.app[STORE]) | fields
+        return _form_page(request, submitted, error=exc, status=exc.status)
+    raise web.HTTPSeeOther("/admin/space?saved=1")
+
+
+def _form_page(
+    request: web.Request, values: dict[str, Any], *, error: CoffeeError | None = None, notice: bool = False, status: int = 200
+) -> web.Response:
+    lang = request[LANG]
+    locale = locale_for(lang)
+    rows = [_form_hours(row) for row in values["opening_hours"]]
+    rows += [{"days": [], "opens": "", "closes": ""}] * min(2, space_service.MAX_HOURS_ROWS - len(rows))
+    content_languages = list(dict.fromkeys([*values["languages"], *values["description_map"], *values["network_terms_map"]]))
+    context = {
+        "values": values,
+        "hours_rows": rows,
+        "day_names": list(zip(space_service.DAYS, _day_names("abbreviated", lang), _day_names("wide", lang))),
+        "countries": sorted(((code, locale.territories.get(code, code)) for code in space_service.COUNTRIES),
+                            key=lambda item: check.folded(item[1])),
+        "kinds": space_service.KINDS,
+        "amenities": space_service.AMENITIES,
+        "content_languages": content_languages,
+        "common_languages": check.COMMON_LANGUAGES,
+        "other_languages": check.uncommon_languages(lang),
+        "error": error.translated(i18n.translations(lang).gettext) if error else None,
+        "error_field": error.field if error else None,
+        "notice": notice,
+    }
+    return render(request, "admin/space.html", context, status=status)
+
+
+def _form_hours(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored ('Mo-Fr') or submitted (['Mo', 'Tu']) row as the form's checkboxes show it."""
+    days = row["days"]
+    if isinstance(days, str):
+        codes = space_service.day_codes(days)
+    else:
+        codes = [day for day in days if day in space_service.DAYS]
+    return {"days": codes, "opens": row["opens"], "closes": row["closes"]}
+
+
+def _space_fields(form: MultiMapping[Any]) -> dict[str, Any]:
+    """The form as `update_space` takes it: every editable field, lists for the checkboxes."""
+    fields: dict[str, Any] = {name: form_text(form, name) for name in TEXT_FIELDS}
+    fields["description_map"] = form_map(form, "description_map")
+    fields["network_terms_map"] = form_map(form, "network_terms_map")
+    fields["amenities"] = form_list(form, "amenities")
+    fields["languages"] = form_list(form, "languages")
+    fields["welcomes_network"] = "welcomes_network" in form
+    hours = []
+    for index in range(space_service.MAX_HOURS_ROWS):
+        days = form_list(form, f"hours.{index}.days")
+        opens, closes = form_text(form, f"hours.{index}.opens"), form_text(form, f"hours.{index}.closes")
+        if days or opens or closes:
+            hours.append({"days": days, "opens": opens, "closes": closes})
+    fields["opening_hours"] = hours
+    return fields
