@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from node import i18n
+from node.config import Config
 from node.errors import InvalidInput, NotFound
+from node.services import announce
 from node.services import fields as check
 from node.services import media
 from node.services.skills import SkillIndex
@@ -150,6 +152,7 @@ def update_profile(
     media_dir: Path | None = None,
     new_avatar: str | None = None,
     remove_avatar: bool = False,
+    config: Config | None = None,
 ) -> dict[str, Any]:
     """Store the profile fields and the picture change together, or nothing.
 
@@ -165,7 +168,10 @@ def update_profile(
             if media_dir is None:
                 raise ValueError("changing the picture needs the media directory")
             cleaned["avatar"] = new_avatar
-        updated = members_store.update(store, member_id, **cleaned)
+        with store.transaction():
+            updated = members_store.update(store, member_id, **cleaned)
+            if config is not None:  # the node's network hears of it (Create, Update or Delete)
+                announce.member_changed(store, config, member, updated)
     except Exception:
         if new_avatar is not None and media_dir is not None:
             media.delete_avatar(media_dir, new_avatar)

@@ -13,7 +13,9 @@ from babel import Locale
 from babel.numbers import list_currencies
 
 from node import i18n
+from node.config import Config
 from node.errors import InvalidInput
+from node.services import announce
 from node.services import fields as check
 from node.storage import space as space_store
 from node.storage.db import Store
@@ -49,7 +51,7 @@ def get_space(store: Store) -> dict[str, Any]:
     return space_store.get(store)
 
 
-def update_space(store: Store, fields: dict[str, Any]) -> dict[str, Any]:
+def update_space(store: Store, fields: dict[str, Any], *, config: Config | None = None) -> dict[str, Any]:
     """Validate `fields` (any subset of the editable ones) and store them together, or nothing."""
     unknown = sorted(set(fields) - set(_VALIDATORS))
     if unknown:
@@ -61,7 +63,11 @@ def update_space(store: Store, fields: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput("Give both latitude and longitude, or neither.", field=missing)
     if not merged["languages"]:
         raise InvalidInput("Choose at least one language.", field="languages")
-    return space_store.update(store, **cleaned)
+    with store.transaction():
+        updated = space_store.update(store, **cleaned)
+        if config is not None:  # followers get an Update of the space's actor
+            announce.space_changed(store, config)
+    return updated
 
 
 def public_space(space: dict[str, Any]) -> dict[str, Any]:

@@ -99,7 +99,7 @@ async def admin_submit(request: web.Request) -> web.Response:
     form = await request.post()
     fields = _space_fields(form)
     try:
-        space_service.update_space(request.app[STORE], fields)
+        space_service.update_space(request.app[STORE], fields, config=request.app[CONFIG])
     except CoffeeError as exc:
         submitted = space_service.get_space(request.app[STORE]) | fields
         return _form_page(request, submitted, error=exc, status=exc.status)

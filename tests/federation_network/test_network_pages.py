@@ -107,3 +107,33 @@ async def test_removing_or_suspending_a_member_removes_them_from_other_nodes(nod
     await eventually(lambda: actors_store.get(lille.store, f"{tournai.url}/@ines") is None)
     async with tournai.client().get("/@ines", headers={"Accept": "application/activity+json"}) as resp:
         assert resp.status == 410
+
+
+async def test_profile_and_space_edits_from_the_web_reach_followers(node_factory) -> None:
+    from node.storage import actors as actors_store
+    from tests.federation_network.helpers import follow
+
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    await follow(lille, tournai)
+    add_member(tournai, "bram")
+    add_member(tournai, "chef", role="admin")
+    bram_http, chef_http = tournai.client(), tournai.client()
+    await login(bram_http, "bram")
+    await login(chef_http, "chef")
+
+    form = {"display_name": "Bram Peeters", "visibility": "network", "languages": "nl"}
+    status, body, _l = await submit(bram_http, "/me/edit", "/me/edit", form)
+    assert status == 303, body[:500]
+    stored = await eventually(lambda: actors_store.get(lille.store, f"{tournai.url}/@bram"))
+    assert stored["name"] == "Bram Peeters"
+
+    status, _b, _l = await submit(bram_http, "/me/edit", "/me/edit", form | {"visibility": "local"})
+    assert status == 303
+    await eventually(lambda: actors_store.get(lille.store, f"{tournai.url}/@bram") is None)
+
+    space_form = {"name": "ESCO Tournai coworking", "country": "BE", "city": "Tournai", "kind": "coworking",
+                  "languages": "fr", "currency": "EUR"}
+    status, body, _l = await submit(chef_http, "/admin/space", "/admin/space", space_form)
+    assert status == 303, body[:300]
+    await eventually(lambda: (actors_store.get(lille.store, f"{tournai.url}/") or {}).get("name") == "ESCO Tournai coworking")
