@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from node import i18n
-from node.appkeys import LANG, SESSION, STORE
+from node.appkeys import CONFIG, LANG, SESSION, STORE
 from node.errors import CoffeeError, InvalidInput
 from node.middlewares import error_response
 from node.render import render
@@ -50,7 +50,8 @@ async def invite_accept(request: web.Request) -> web.Response:
     try:
         if password != confirm:
             raise InvalidInput("The two passwords differ.", field="confirm_password")
-        member = invitations.accept_invitation(request.app[STORE], request.match_info["token"], password)
+        member = invitations.accept_invitation(request.app[STORE], request.match_info["token"], password,
+                                              config=request.app[CONFIG])
     except CoffeeError as exc:
         context = {"member": member, "error": _message(request, exc)}
         return _private(render(request, "invite.html", context, status=exc.status))
