@@ -7,9 +7,13 @@ from pathlib import Path
 from aiohttp import web
 
 from node.views import activitypub, admin_members, auth, discovery, health, inbox, invitations, ops, skills
+from node.views import api, directory, media, profiles, space
+from node.views import calendars, events
+from node.views import federation_admin
 from node.views.activitypub import negotiate
 
 STATIC_DIR = Path(__file__).parent / "static"
+EVENT = r"/events/{uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}}"
 
 
 def setup_routes(app: web.Application) -> None:
@@ -34,9 +38,19 @@ def setup_routes(app: web.Application) -> None:
             web.post("/admin/invitations", admin_members.invitation_create),
             web.post(r"/admin/invitations/{id:\d+}/renew", admin_members.invitation_renew),
             web.post(r"/admin/invitations/{id:\d+}/revoke", admin_members.invitation_revoke),
+            # federation for people: the space's network page, a member's follows
+            web.get("/admin/federation", federation_admin.page, name="admin_federation"),
+            web.post("/admin/federation/follow", federation_admin.follow),
+            web.post("/admin/federation/unfollow", federation_admin.unfollow),
+            web.post("/admin/federation/answer", federation_admin.answer),
+            web.post("/admin/federation/block", federation_admin.block),
+            web.post("/admin/federation/unblock", federation_admin.unblock),
+            web.get("/me/following", federation_admin.my_following, name="my_following"),
+            web.post("/me/following", federation_admin.my_follow),
+            web.post("/me/following/unfollow", federation_admin.my_unfollow),
             # federation: actors (content negotiation on the human URLs), collections, inboxes
-            web.get("/", negotiate(activitypub.not_html, activitypub.space_actor), name="home"),
-            web.get("/@{username}", negotiate(activitypub.not_html, activitypub.member_actor), name="profile"),
+            web.get("/", negotiate(space.home, activitypub.space_actor), name="home"),
+            web.get("/@{username}", negotiate(profiles.profile_page, activitypub.member_actor), name="profile"),
             web.get("/actor", negotiate(activitypub.not_html, activitypub.application_actor), name="application_actor"),
             web.get("/space/outbox", activitypub.outbox),
             web.get("/space/followers", activitypub.followers),
@@ -54,6 +68,37 @@ def setup_routes(app: web.Application) -> None:
             web.get("/.well-known/nodeinfo", discovery.nodeinfo_links),
             web.get("/nodeinfo/2.1", discovery.nodeinfo_document),
             web.get("/api/skills", skills.search, name="api_skills"),  # JSON API: the skill picker
+            # space and member profiles, directory, public JSON API, pictures
+            web.get("/members", directory.members_page, name="members"),
+            web.get("/me/edit", profiles.edit_form, name="profile_edit"),
+            web.post("/me/edit", profiles.edit_submit),
+            web.get("/admin/space", space.admin_form, name="admin_space"),
+            web.post("/admin/space", space.admin_submit),
+            web.get("/api/space", api.space, name="api_space"),
+            web.get("/api/members", api.members, name="api_members"),
+            web.get("/api/openapi.json", api.openapi, name="api_openapi"),
+            web.get(r"/media/{name}", media.serve, name="media"),
+            # events: agendas, event pages (Event objects by content negotiation), calendars, JSON API
+            web.get("/events", events.space_agenda, name="events"),
+            web.get("/events.ics", calendars.space_ics),
+            web.get("/events.atom", calendars.space_atom),
+            web.get("/events/new", events.new_form, name="event_new"),
+            web.post("/events/new", events.new_submit),
+            web.get(EVENT + ".ics", calendars.event_ics),
+            web.get(EVENT, negotiate(events.event_page, events.event_ap), name="event"),
+            web.get(EVENT + "/edit", events.edit_form),
+            web.post(EVENT + "/edit", events.edit_submit),
+            web.post(EVENT + "/cancel", events.cancel),
+            web.post(EVENT + "/delete", events.delete),
+            web.post(EVENT + "/attend", events.attend),
+            web.post(EVENT + "/leave", events.leave),
+            web.post(EVENT + "/attendees", events.decide),
+            web.get("/agenda", events.network_agenda, name="agenda"),
+            web.get("/agenda.ics", calendars.network_ics),
+            web.get("/me/events", events.my_events, name="my_events"),
+            web.get("/me/events.ics", calendars.member_ics),
+            web.post("/me/events/calendar-link", events.my_calendar_link),
+            web.get("/api/events", events.api_events, name="api_events"),
             # operations
             web.get("/healthz", health.healthz, name="healthz"),
             web.get("/metrics", ops.metrics, name="metrics"),

@@ -16,6 +16,7 @@ from node.storage.db import Store
 HANDLER_MODULES = [
     "node.services.inbound.follows",
     "node.services.inbound.actors",
+    "node.services.inbound.events",
 ]
 
 Fetch = Callable[[str], Awaitable[dict[str, Any]]]

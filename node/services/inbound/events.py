@@ -1,0 +1,111 @@
+"""Events from other servers, and registrations across servers.
+
+- Create/Update(Event): a peer's public event joins our network agenda when we
+  follow its origin (or it names our space as cohost); later changes only count
+  from its organiser or the actor whose Create we stored. The inbox already
+  checked that the event's id is on the sender's origin.
+- Delete(Tombstone or Event) of such an event, by the same people.
+- Join / Leave / Undo(Join) of one of our events by a peer's person.
+- Accept / Reject(Join) of our members' Joins (the inbox checked that the answer
+  comes from the event's origin).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from federation import origin
+from node.services import event_documents, local_actors, publication, remote_actors
+from node.services import events as events_service
+from node.services.inbound import InboundContext, handler
+from node.services.inbound.actors import follows_origin_of
+from node.storage import events as events_store
+
+log = logging.getLogger("coffee.inbound")
+
+
+async def _object(ctx: InboundContext) -> dict[str, Any] | None:
+    """The Event itself: embedded, or fetched from its origin when we got its id only."""
+    if isinstance(ctx.object, dict):
+        return ctx.object
+    return await ctx.fetch(ctx.object_id) if ctx.object_id else None
+
+
+@handler("Create", "Event")
+@handler("Update", "Event")
+async def on_event(ctx: InboundContext) -> None:
+    doc = await _object(ctx)
+    if doc is None:
+        return
+    parsed = event_documents.event_from_ap(doc, default_language=publication.main_language(ctx.store))
+    if not parsed["id"] or local_actors.is_local(ctx.config, parsed["id"]):
+        return
+    existing = events_store.get_by_ap_id(ctx.store, parsed["id"])
+    fields = {"event": parsed["id"], "actor": ctx.actor}
+    if existing is not None and not events_service.remote_owner(existing, ctx.actor):
+        log.info("event.update_ignored_not_owner", extra=fields)
+        return
+    ours = local_actors.space_id(ctx.config)
+    invited = any(cohost["id"] == ours for cohost in parsed["cohosts"])
+    if existing is None and not (parsed["public"] and (invited or follows_origin_of(ctx.store, ctx.actor))):
+        log.info("event.ignored", extra=fields | {"public": parsed["public"]})
+        return
+    organiser = dict(parsed["organiser"]) if parsed["organiser"]["id"] else {"id": ctx.actor, "name": "", "country": ""}
+    if not origin.same_origin(organiser["id"], parsed["id"]):
+        organiser = {"id": ctx.actor, "name": "", "country": ""}  # a peer speaks for its own actors only
+    known = await remote_actors.fetch_actor(ctx.store, ctx.fetch, organiser["id"])
+    organiser["name"] = organiser.get("name") or known["name"] or known["preferred_username"]
+    organiser["country"] = organiser.get("country") or events_service.actor_country(known["document"])
+    saved = events_service.save_remote(ctx.store, ctx.config, parsed, origin=origin.origin(parsed["id"]),
+                                       published_by=ctx.actor, organiser=organiser)
+    log.info("event.stored" if saved else "event.unchanged", extra=fields)
+
+
+@handler("Delete", "Tombstone")
+@handler("Delete", "Event")
+async def on_delete_event(ctx: InboundContext) -> None:
+    if ctx.object_id and events_service.delete_remote(ctx.store, ctx.object_id, ctx.actor):
+        log.info("event.deleted", extra={"event": ctx.object_id, "actor": ctx.actor})
+
+
+@handler("Join")
+async def on_join(ctx: InboundContext) -> None:
+    if not ctx.object_id or not local_actors.is_local(ctx.config, ctx.object_id):
+        return
+    actor = await remote_actors.fetch_actor(ctx.store, ctx.fetch, ctx.actor)
+    attendee = events_service.Attendee(
+        actor_id=ctx.actor, name=actor["name"] or actor["preferred_username"], origin=origin.origin(ctx.actor),
+        country=events_service.actor_country(actor["document"]), join_activity_id=ctx.activity.get("id"),
+    )
+    status = events_service.receive_join(ctx.store, ctx.config, ctx.object_id, attendee)
+    log.info("event.join", extra={"event": ctx.object_id, "actor": ctx.actor, "status": status})
+
+
+@handler("Leave")
+async def on_leave(ctx: InboundContext) -> None:
+    if ctx.object_id:
+        events_service.receive_leave(ctx.store, ctx.object_id, ctx.actor)
+
+
+@handler("Undo", "Join")
+async def on_undo_join(ctx: InboundContext) -> None:
+    inner = ctx.object if isinstance(ctx.object, dict) else {}
+    registration = events_store.registration_by_join(ctx.store, ctx.object_id) if ctx.object_id else None
+    if registration is not None and registration["attendee_id"] == ctx.actor:
+        event = events_store.get(ctx.store, registration["event_id"])
+        events_service.receive_leave(ctx.store, event["ap_id"], ctx.actor)  # type: ignore[index]
+    elif isinstance(inner.get("object"), str):
+        events_service.receive_leave(ctx.store, inner["object"], ctx.actor)
+
+
+@handler("Accept", "Join")
+async def on_accept_join(ctx: InboundContext) -> None:
+    if ctx.object_id:
+        events_service.receive_answer(ctx.store, ctx.object_id, accept=True)
+
+
+@handler("Reject", "Join")
+async def on_reject_join(ctx: InboundContext) -> None:
+    if ctx.object_id:
+        events_service.receive_answer(ctx.store, ctx.object_id, accept=False)

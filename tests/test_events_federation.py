@@ -1,0 +1,201 @@
+"""Events across nodes: publishing, a peer's agenda, Join/Accept/Reject/Leave, and who may change what."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from node.appkeys import DELIVERY
+from node.errors import InvalidInput
+from node.services import events as ev
+from node.services.inbound import InboundContext, dispatch, load_handlers
+from node.storage import events as events_store
+from node.storage import follows as follows_store
+from node.storage import members as members_store
+from tests.federation_network.helpers import eventually, follow
+from tests.test_event_documents import MOBILIZON_EVENT
+from tests.test_events import CONFIG, make_store, values
+from tests.web import add_member, login, submit
+
+WHEN = {"start": "2030-06-05T18:00", "end": "2030-06-05T21:00"}
+
+
+def remote(node, ap_id: str) -> dict | None:
+    return events_store.get_by_ap_id(node.store, ap_id)
+
+
+def registration(node, event_id: int, actor_id: str) -> str | None:
+    row = events_store.registration(node.store, event_id, actor_id)
+    return row["status"] if row else None
+
+
+def network_member(node, username: str) -> dict:
+    member = add_member(node, username)
+    return members_store.update(node.store, member["id"], visibility="public")
+
+
+async def test_a_followed_space_events_reach_the_agenda_and_people_register_across(node_factory) -> None:
+    esco = await node_factory(name="ESCO", slug="esco", country="BE", city="Tournai")
+    mutualab = await node_factory(name="Mutualab", country="FR", city="Lille")
+    await follow(mutualab, esco)
+
+    # ESCO publishes an event with one place: Mutualab's agenda gets it, organiser and country included.
+    event = ev.create_event(esco.store, esco.config, values(capacity=1, **WHEN), by=None)
+    esco.app[DELIVERY].wake()
+    copy = await eventually(lambda: remote(mutualab, event["ap_id"]))
+    assert (copy["origin"], copy["organiser_id"], copy["organiser_name"], copy["organiser_country"]) == (
+        esco.url, f"{esco.url}/", "ESCO", "BE")
+    assert copy["start"] == event["start"] and copy["timezone"] == "Europe/Brussels" and not copy["cross_border"]
+    async with mutualab.client().get("/agenda") as resp:
+        assert f'/events/{copy["uuid"]}' in await resp.text()
+
+    # Alice, at Mutualab, attends from her own node: a Join that ESCO accepts (it has a place).
+    network_member(mutualab, "alice")
+    alice = mutualab.client()
+    await login(alice)
+    status, _body, _location = await submit(alice, f"/events/{copy['uuid']}", f"/events/{copy['uuid']}/attend")
+    assert status == 303
+    alice_id = f"{mutualab.url}/@alice"
+    assert registration(mutualab, copy["id"], alice_id) == "pending"
+    await eventually(lambda: registration(esco, event["id"], alice_id) == "accepted")
+    await eventually(lambda: registration(mutualab, copy["id"], alice_id) == "accepted")
+    [person] = ev.attendees(esco.store, event["id"])
+    assert (person["attendee_name"], person["attendee_origin"], person["attendee_country"]) == (
+        "Alice", mutualab.url, "FR")
+    assert events_store.get(esco.store, event["id"])["cross_border"]  # a French attendee at a Belgian event
+
+    # Bob comes too late: ESCO is full and answers Reject.
+    bob = network_member(mutualab, "bob")
+    ev.attend(mutualab.store, mutualab.config, copy["uuid"], bob)
+    mutualab.app[DELIVERY].wake()
+    await eventually(lambda: registration(mutualab, copy["id"], f"{mutualab.url}/@bob") == "rejected")
+    assert registration(esco, event["id"], f"{mutualab.url}/@bob") is None
+
+    # ESCO renames it: Mutualab follows; the count the origin reports is shown there.
+    ev.update_event(esco.store, esco.config, event["uuid"], {"name": {"fr": "Afterwork transfrontalier"}}, by=None)
+    esco.app[DELIVERY].wake()
+    await eventually(lambda: remote(mutualab, event["ap_id"])["name_map"] == {"fr": "Afterwork transfrontalier"})
+    assert remote(mutualab, event["ap_id"])["participant_count"] == 1
+
+    # Alice leaves: ESCO frees the place.
+    ev.leave(mutualab.store, mutualab.config, copy["uuid"], members_store.get_by_username(mutualab.store, "alice"))
+    mutualab.app[DELIVERY].wake()
+    await eventually(lambda: registration(esco, event["id"], alice_id) == "cancelled")
+
+    # Cancelled, then deleted, at the origin: the copy follows.
+    ev.cancel_event(esco.store, esco.config, event["uuid"], by=None)
+    esco.app[DELIVERY].wake()
+    await eventually(lambda: remote(mutualab, event["ap_id"])["status"] == "cancelled")
+    ev.delete_event(esco.store, esco.config, event["uuid"], by=None)
+    esco.app[DELIVERY].wake()
+    await eventually(lambda: remote(mutualab, event["ap_id"])["deleted_at"])
+
+
+async def test_approval_waits_for_the_organisers(node_factory) -> None:
+    esco = await node_factory(name="ESCO", slug="esco", country="BE", city="Tournai")
+    mutualab = await node_factory(name="Mutualab", country="FR", city="Lille")
+    await follow(mutualab, esco)
+    event = ev.create_event(esco.store, esco.config, values(registration="approval", **WHEN), by=None)
+    esco.app[DELIVERY].wake()
+    copy = await eventually(lambda: remote(mutualab, event["ap_id"]))
+    assert copy["registration"] == "approval"
+
+    alice = network_member(mutualab, "alice")
+    alice_id = f"{mutualab.url}/@alice"
+    assert ev.attend(mutualab.store, mutualab.config, copy["uuid"], alice) == "pending"
+    mutualab.app[DELIVERY].wake()
+    await eventually(lambda: registration(esco, event["id"], alice_id) == "pending")
+    ev.decide(esco.store, esco.config, event["uuid"], alice_id, accept=True, by=None)
+    esco.app[DELIVERY].wake()
+    await eventually(lambda: registration(mutualab, copy["id"], alice_id) == "accepted")
+
+
+async def test_local_only_members_cannot_join_elsewhere(node_factory) -> None:
+    esco = await node_factory(name="ESCO", slug="esco", country="BE", city="Tournai")
+    mutualab = await node_factory(name="Mutualab", country="FR", city="Lille")
+    await follow(mutualab, esco)
+    event = ev.create_event(esco.store, esco.config, values(**WHEN), by=None)
+    esco.app[DELIVERY].wake()
+    copy = await eventually(lambda: remote(mutualab, event["ap_id"]))
+    add_member(mutualab, "carol")  # visibility local: her actor does not exist for ESCO
+    http = mutualab.client()
+    await login(http, "carol")
+    status, body, _location = await submit(http, f"/events/{copy['uuid']}", f"/events/{copy['uuid']}/attend")
+    assert status == 400 and "show your profile to the network" in body
+    assert registration(mutualab, copy["id"], f"{mutualab.url}/@carol") is None
+
+
+# Handlers on their own: what a peer may and may not do with events.
+
+MOBILIZON_ACTOR = "https://mobilizon.example/@repair_cafe_lille"
+
+
+def context(store, activity: dict[str, Any], actor: str) -> InboundContext:
+    async def fetch(url: str) -> dict[str, Any]:
+        return {"id": url, "type": "Group", "inbox": f"{url}/inbox", "name": "Repair Café Lille",
+                "preferredUsername": url.rsplit("@", 1)[-1]}
+
+    return InboundContext(store=store, config=CONFIG, activity=activity, actor=actor, recipient=None, fetch=fetch)
+
+
+async def deliver(store, kind: str, obj: Any, actor: str = MOBILIZON_ACTOR) -> bool:
+    load_handlers()
+    activity = {"id": f"{actor}/activities/{kind.lower()}", "type": kind, "actor": actor, "object": obj}
+    return await dispatch(context(store, activity, actor))
+
+
+async def test_peer_events_need_a_followed_origin_and_only_the_owner_changes_them() -> None:
+    store = make_store()
+    assert await deliver(store, "Create", MOBILIZON_EVENT)
+    assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"]) is None  # nobody here follows them
+    follows_store.put(store, "https://esco.test/", MOBILIZON_ACTOR, "https://esco.test/activities/f1", "accepted")
+    unlisted = MOBILIZON_EVENT | {"to": [f"{MOBILIZON_ACTOR}/followers"]}
+    await deliver(store, "Create", unlisted)
+    assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"]) is None  # not public: not in an agenda
+    await deliver(store, "Create", MOBILIZON_EVENT)
+    stored = events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])
+    assert (stored["origin"], stored["organiser_name"], stored["country"], stored["participant_count"]) == (
+        "https://mobilizon.example", "Repair Café Lille", "FR", 12)
+    assert not stored["cross_border"]  # the organiser's country is unknown: not guessed from the place
+    # Another account of the same server cannot rewrite it.
+    await deliver(store, "Update", MOBILIZON_EVENT | {"name": "Hijacked"}, actor="https://mobilizon.example/@mallory")
+    assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["name_map"] == stored["name_map"]
+    await deliver(store, "Delete", {"id": MOBILIZON_EVENT["id"], "type": "Tombstone"},
+                  actor="https://mobilizon.example/@mallory")
+    assert not events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["deleted_at"]
+    # The organiser can.
+    await deliver(store, "Update", MOBILIZON_EVENT | {"name": "Repair Café de janvier", "status": "CANCELLED",
+                                                    "ical:status": "CANCELLED"})
+    changed = events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])
+    assert (changed["name_map"], changed["status"], changed["sequence"]) == ({"fr": "Repair Café de janvier"}, "cancelled", 1)
+    await deliver(store, "Delete", {"id": MOBILIZON_EVENT["id"], "type": "Tombstone"})
+    assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["deleted_at"]
+
+
+async def test_an_event_naming_us_as_cohost_is_taken_without_a_follow() -> None:
+    store = make_store()
+    invitation = MOBILIZON_EVENT | {"id": "https://mobilizon.example/events/cohosted", "organizers": {
+        "type": "Collection", "items": [MOBILIZON_ACTOR, {"type": "Organization", "id": "https://esco.test/",
+                                                          "name": "ESCO", "country": "BE"}]}}
+    await deliver(store, "Create", invitation)
+    stored = events_store.get_by_ap_id(store, invitation["id"])
+    assert stored["cohosts"] == [{"id": "https://esco.test/", "name": "ESCO", "country": "BE", "acct": ""}]
+    found = ev.find_events(store, ev.AgendaFilters(space="https://esco.test/")).items
+    assert [e["ap_id"] for e in found] == [invitation["id"]]  # it shows in our own agenda too
+
+
+async def test_only_public_profiles_join_events_outside_the_network() -> None:
+    store = make_store()  # no follow between us and them: they only named us as cohost
+    invitation = MOBILIZON_EVENT | {"organizers": {"type": "Collection", "items": [
+        MOBILIZON_ACTOR, {"type": "Organization", "id": "https://esco.test/", "name": "ESCO", "country": "BE"}]}}
+    await deliver(store, "Create", invitation)
+    copy = events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])
+    dora = members_store.insert(store, username="dora", display_name="Dora", status="active", visibility="network")
+    with pytest.raises(InvalidInput, match="outside the Coffee network"):
+        ev.attend(store, CONFIG, copy["uuid"], dora)  # Mobilizon could not read her profile to check her Join
+    dora = members_store.update(store, dora["id"], visibility="public")
+    assert ev.attend(store, CONFIG, copy["uuid"], dora) == "pending"
+    join = store.db.execute("SELECT document FROM activities WHERE type = 'Join'").fetchone()[0]
+    assert json.loads(join)["object"] == MOBILIZON_EVENT["id"] and json.loads(join)["actor"] == "https://esco.test/@dora"
