@@ -21,7 +21,7 @@ def _name(common: str) -> x509.Name:
 
 
 @dataclass
-class TestCA:
+class CertificateAuthority:
     directory: Path
     key: ec.EllipticCurvePrivateKey
     cert: x509.Certificate
@@ -31,7 +31,7 @@ class TestCA:
         return self.directory / "ca.crt"
 
     @classmethod
-    def create(cls, directory: Path) -> "TestCA":
+    def create(cls, directory: Path) -> "CertificateAuthority":
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.timezone.utc)
         cert = (x509.CertificateBuilder().subject_name(_name("Coffee test CA")).issuer_name(_name("Coffee test CA"))

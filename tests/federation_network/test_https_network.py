@@ -18,12 +18,12 @@ from node.services.setup import init_node
 from node.storage import actors as actors_store
 from tests.federation_network.helpers import eventually, follow, set_member
 from tests.nodes import RunningNode, bind_socket
-from tests.tls import TestCA
+from tests.tls import CertificateAuthority
 
 HOSTS = {"lille.test": ("Mutualab", "FR", "Lille"), "tournai.test": ("ESCO Tournai", "BE", "Tournai")}
 
 
-async def start_https_node(base: Path, ca: TestCA, host: str, overrides: dict[str, str]) -> RunningNode:
+async def start_https_node(base: Path, ca: CertificateAuthority, host: str, overrides: dict[str, str]) -> RunningNode:
     name, country, city = HOSTS[host]
     sock = bind_socket()
     port = sock.getsockname()[1]
@@ -40,7 +40,7 @@ async def start_https_node(base: Path, ca: TestCA, host: str, overrides: dict[st
 
 @pytest.fixture
 async def https_network(tmp_path: Path):
-    ca = TestCA.create(tmp_path / "ca")
+    ca = CertificateAuthority.create(tmp_path / "ca")
     overrides = {host: "127.0.0.1" for host in HOSTS}
     nodes = [await start_https_node(tmp_path, ca, host, overrides) for host in HOSTS]
     yield ca, nodes
