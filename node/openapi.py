@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from node.services import catalogue as catalogue_service
 from node.services import events as events_service
 from node.services.fields import KNOWN_LANGUAGES
 from node.services.profiles import MAX_PAGE, MAX_PER_PAGE, OPEN_TO
@@ -210,9 +211,59 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     },
                 }
             },
+            "/api/catalogue": {
+                "get": {
+                    "operationId": "searchCatalogue",
+                    "summary": "The network catalogue: public people of this space and of the spaces it follows, best match first.",
+                    "parameters": [
+                        _query("q", "A skill in any language (an ESCO label: `webprogrammering` finds `programmation web`), "
+                               "or words of a name, organisation, bio or tag.", {"type": "string", "maxLength": catalogue_service.MAX_QUERY}),
+                        _query("skill", "People offering this skill: an ESCO URI this node knows, or an ESCO label in any language.",
+                               {"type": "string", "maxLength": 500}),
+                        _query("language", "People who speak this language.", {"type": "string", "pattern": "^[a-z]{2,3}$"}),
+                        _query("country", "People of this country (ISO 3166-1 alpha-2).", {"type": "string", "pattern": "^[A-Za-z]{2}$"}),
+                        _query("city", "People of this city.", {"type": "string", "maxLength": 80}),
+                        _query("space", "People of this space (its actor id).", {"type": "string", "format": "uri"}),
+                        _query("open_to", "People open to this.", {"type": "string", "enum": list(OPEN_TO)}),
+                        _query("cross_border", "Only people of another country than this node's.",
+                               {"type": "string", "enum": ["1", "0", "true", "false", "on", "off"]}),
+                        _query("widen", "Also the skills of the same ESCO group, ranked after exact ones.",
+                               {"type": "string", "enum": ["1", "0", "true", "false", "on", "off"]}),
+                        _query("page", "Page number.", {"type": "integer", "minimum": 1, "maximum": catalogue_service.MAX_PAGE, "default": 1}),
+                        _query("per_page", "People per page.", {"type": "integer", "minimum": 1,
+                               "maximum": catalogue_service.MAX_PER_PAGE, "default": catalogue_service.DEFAULT_PER_PAGE}),
+                        _LANG_PARAM,
+                    ],
+                    "responses": {
+                        "200": {"description": "One page of people, with facets.", "content": _json_content("CataloguePage")},
+                        "400": bad_request,
+                    },
+                }
+            },
+            "/api/matches/{username}": {
+                "get": {
+                    "operationId": "memberMatches",
+                    "summary": "For each skill a public member of this space seeks: who offers it in the network.",
+                    "parameters": [
+                        {"name": "username", "in": "path", "required": True, "schema": {"type": "string"}},
+                        _query("cross_border_first", "List people of other countries first (default 1).",
+                               {"type": "string", "enum": ["1", "0", "true", "false", "on", "off"]}),
+                        _query("widen", "Also people offering a skill of the same ESCO group, after exact matches.",
+                               {"type": "string", "enum": ["1", "0", "true", "false", "on", "off"]}),
+                        _LANG_PARAM,
+                    ],
+                    "responses": {
+                        "200": {"description": "The member's needs and who can help.", "content": _json_content("Matches")},
+                        "400": bad_request,
+                        "404": {"description": "No public member of this space has this name.", "content": _json_content("Error")},
+                    },
+                }
+            },
         },
         "components": {
             "schemas": {"Space": SPACE_SCHEMA, "Member": MEMBER_SCHEMA, "MembersPage": MEMBERS_PAGE_SCHEMA, "Error": ERROR_SCHEMA,
-                        "Event": events_service.PUBLIC_VIEW_SCHEMA, "EventsPage": EVENTS_PAGE_SCHEMA}
+                        "Event": events_service.PUBLIC_VIEW_SCHEMA, "EventsPage": EVENTS_PAGE_SCHEMA,
+                        "CatalogueEntry": catalogue_service.CARD_SCHEMA, "CataloguePage": catalogue_service.PAGE_SCHEMA,
+                        "Matches": catalogue_service.MATCHES_SCHEMA}
         },
     }

@@ -10,6 +10,7 @@ from node.views import activitypub, admin_members, auth, discovery, health, inbo
 from node.views import api, directory, media, profiles, space
 from node.views import calendars, events
 from node.views import federation_admin
+from node.views import catalogue
 from node.views.activitypub import negotiate
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -99,6 +100,14 @@ def setup_routes(app: web.Application) -> None:
             web.get("/me/events.ics", calendars.member_ics),
             web.post("/me/events/calendar-link", events.my_calendar_link),
             web.get("/api/events", events.api_events, name="api_events"),
+            # the network catalogue: search, spaces, matching, its admin page and JSON API
+            web.get("/catalogue", catalogue.catalogue_page, name="catalogue"),
+            web.get("/spaces", catalogue.spaces_page, name="spaces"),
+            web.post("/spaces/follow", catalogue.spaces_follow),
+            web.get("/admin/catalogue", catalogue.admin_page, name="admin_catalogue"),
+            web.post("/admin/catalogue/refresh", catalogue.admin_refresh),
+            web.get("/api/catalogue", catalogue.api_catalogue, name="api_catalogue"),
+            web.get("/api/matches/{username}", catalogue.api_matches, name="api_matches"),
             # operations
             web.get("/healthz", health.healthz, name="healthz"),
             web.get("/metrics", ops.metrics, name="metrics"),

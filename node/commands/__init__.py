@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "node.commands.demo",
     "node.commands.members",
     "node.commands.events",
+    "node.commands.catalogue",
 ]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from node.config import Config
-from node.services import local_actors, outbox, publication
+from node.services import catalogue, local_actors, outbox, publication
 from node.services.skills import load_skill_index
 from node.storage import tombstones as tombstones_store
 from node.storage.db import Store
@@ -44,6 +44,10 @@ def member_changed(store: Store, config: Config, before: dict[str, Any] | None, 
                    label_for: LabelFor | None = None) -> str | None:
     """Publish what a member change means for the network; returns the activity id, if any."""
     label_for = label_for or load_skill_index().label
+    if after is not None:  # this node's catalogue holds every active member, whatever their visibility
+        catalogue.index_local_member(store, config, after)
+    elif before is not None:
+        catalogue.remove(store, local_actors.member_id(config, before["username"]))
     was, now = on_network(before), on_network(after)
     if not was and not now:
         return None
@@ -61,6 +65,7 @@ def member_changed(store: Store, config: Config, before: dict[str, Any] | None, 
 
 
 def member_deleted(store: Store, config: Config, member: dict[str, Any]) -> str | None:
+    catalogue.remove(store, local_actors.member_id(config, member["username"]))
     if not on_network(member):
         return None
     actor_id = local_actors.member_id(config, member["username"])
@@ -76,6 +81,7 @@ def _delete_member(store: Store, config: Config, actor_id: str, recipients: list
 
 
 def space_changed(store: Store, config: Config) -> str:
+    catalogue.space_changed(store, config)
     doc = publication.space_doc(store, config)
     doc.pop("@context", None)
     space = local_actors.space_id(config)

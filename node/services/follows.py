@@ -8,7 +8,7 @@ from federation import webfinger
 from federation.errors import FederationError, MalformedError
 from node.config import Config
 from node.errors import Conflict, InvalidInput, NotFound
-from node.services import local_actors, outbox, remote_actors
+from node.services import catalogue, local_actors, outbox, remote_actors
 from node.storage import actors as actors_store
 from node.storage import follows as follows_store
 from node.storage.db import Store
@@ -35,6 +35,8 @@ def unfollow(store: Store, config: Config, follower: str, followee: str) -> None
         raise NotFound("Not following %(actor)s.", actor=followee)
     with store.transaction():
         follows_store.delete(store, row["id"])
+        if follower == local_actors.space_id(config):  # we would no longer hear of its members' changes
+            catalogue.drop_space(store, followee)
         undo = {"type": "Undo", "to": [followee],
                 "object": {"id": row["activity_id"], "type": "Follow", "actor": follower, "object": followee}}
         outbox.publish(store, config, undo, actor_id=follower, recipients=[followee])

@@ -13,7 +13,7 @@ from node.appkeys import CONFIG, LANG, SKILLS, STORE, USER
 from node.errors import CoffeeError, InvalidInput
 from node.render import render
 from node.services import fields as check
-from node.services import media, profiles
+from node.services import local_actors, matching, media, profiles
 from node.services import space as space_service
 from node.services.skills import SkillHit, SkillIndex, resolve_form_input
 from node.views.forms import form_list, form_map, form_text
@@ -33,6 +33,9 @@ async def profile_page(request: web.Request) -> web.Response:
         "visibility": member["visibility"],
         "is_self": is_self,
         "saved": is_self and request.query.get("saved") == "1",
+        "matches": matching.matches_for_member(
+            request.app[STORE], request.app[SKILLS], local_actors.member_id(request.app[CONFIG], member["username"]),
+            lang=lang) if is_self else None,  # "who can help you", for the member's own eyes
     }
     return render(request, "profile.html", context)
 

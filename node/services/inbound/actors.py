@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from federation import origin
-from node.services import remote_actors
+from node.services import catalogue, remote_actors
 from node.services.inbound import InboundContext, handler
 from node.storage import actors as actors_store
 from node.storage import follows as follows_store
@@ -36,15 +36,18 @@ async def on_profile(ctx: InboundContext) -> None:
         log.info("actor.ignored_unfollowed_origin", extra={"actor": ctx.actor})
         return
     remote_actors.remember(ctx.store, doc)
+    catalogue.index_remote_actor(ctx.store, ctx.config, doc)
     log.info("actor.updated", extra={"actor": ctx.actor, "type": doc.get("type")})
 
 
-@handler("Delete")
+@handler("Delete", *PROFILE_TYPES, "Application")
 async def on_delete(ctx: InboundContext) -> None:
     """Delete of an actor (by itself, or by a space for its member on the same origin)."""
     target = ctx.object_id
     if target is None:
         return
+    catalogue.remove(ctx.store, target)  # a member who left or hid their profile
+    catalogue.drop_space(ctx.store, target)  # a space that closed: its members go with it
     known = actors_store.get(ctx.store, target)
     if known is None:
         return

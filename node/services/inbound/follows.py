@@ -6,7 +6,7 @@ import logging
 
 from federation.errors import OriginError
 from node.services import follows as follows_service
-from node.services import local_actors, publication, remote_actors
+from node.services import backfill, catalogue, local_actors, publication, remote_actors
 from node.services.inbound import InboundContext, handler
 from node.storage import follows as follows_store
 from node.storage import members as members_store
@@ -57,12 +57,16 @@ async def on_accept(ctx: InboundContext) -> None:
     row = _our_follow(ctx)
     follows_store.set_state(ctx.store, row["id"], "accepted")
     log.info("follow.accepted", extra={"follower": row["follower"], "followee": row["followee"]})
+    if row["state"] != "accepted" and row["followee"] in catalogue.followed_spaces(ctx.store, ctx.config):
+        backfill.queue(ctx.store, row["followee"])  # the members it had before we followed
 
 
 @handler("Reject", "Follow")
 async def on_reject(ctx: InboundContext) -> None:
     row = _our_follow(ctx)
     follows_store.set_state(ctx.store, row["id"], "rejected")
+    if row["follower"] == local_actors.space_id(ctx.config):
+        catalogue.drop_space(ctx.store, row["followee"])
 
 
 @handler("Undo", "Follow")

@@ -1,0 +1,50 @@
+"""Finding spaces without a central server: through the spaces we follow, and trusted spaces."""
+
+from __future__ import annotations
+
+from node.storage import catalogue as catalogue_store
+from tests.federation_network.helpers import eventually, follow, handle
+from tests.web import add_member, login, submit
+
+
+def follows(node, followee) -> str | None:
+    row = node.store.conn.execute("SELECT state FROM follows WHERE follower = ? AND followee = ?",
+                                  [f"{node.url}/", f"{followee.url}/"]).fetchone()
+    return row[0] if row else None
+
+
+async def test_spaces_followed_by_followed_spaces_are_listed_and_followed_with_one_click(node_factory) -> None:
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    mons = await node_factory(name="Co-nnexion", slug="connexion", country="BE", city="Mons")
+    await follow(tournai, mons)
+    await follow(lille, tournai)  # its backfill wakes the discovery, which reads Tournai's `following`
+    await eventually(lambda: catalogue_store.discovered(lille.store), timeout=10)
+    (found,) = catalogue_store.discovered(lille.store)
+    assert (found["id"], found["name"], found["country"], found["city"], found["via"]) == (
+        f"{mons.url}/", "Co-nnexion", "BE", "Mons", f"{tournai.url}/")
+
+    add_member(lille, "boss", role="admin")
+    http = lille.client()
+    async with http.get("/spaces") as resp:
+        page = await resp.text()
+    assert "Co-nnexion" in page and 'action="/spaces/follow"' not in page  # follow buttons are for admins
+    assert await login(http, "boss") == 303
+    status, _body, location = await submit(http, "/spaces", "/spaces/follow", {"actor": f"{mons.url}/"})
+    assert (status, location) == (303, "/spaces")
+    await eventually(lambda: follows(lille, mons) == "accepted")
+    async with http.get("/spaces") as resp:
+        page = await resp.text()
+    assert "Follow request sent to Co-nnexion." in page and 'value="' + f"{mons.url}/" + '"' not in page
+
+
+async def test_a_trusted_space_is_followed_with_the_spaces_it_follows(node_factory) -> None:
+    roubaix = await node_factory(name="La Coroutine", slug="coroutine", country="FR", city="Roubaix")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    mons = await node_factory(name="Co-nnexion", slug="connexion", country="BE", city="Mons")
+    await follow(tournai, mons)
+    toml = roubaix.config.data_dir / "node.toml"
+    toml.write_text(toml.read_text().replace("trusted_spaces = []", f'trusted_spaces = ["{handle(tournai)}"]'))
+    await roubaix.restart()
+    await eventually(lambda: follows(roubaix, tournai) == "accepted", timeout=10)
+    await eventually(lambda: follows(roubaix, mons) == "accepted", timeout=10)
