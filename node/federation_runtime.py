@@ -17,14 +17,14 @@ from federation.keyfetch import KeyCache, signed_fetcher
 from federation.keys import load_public
 from federation.types import PublicKeyInfo
 from node import __version__
-from node.appkeys import CLIENT, CONFIG, DELIVERY, FETCH, INBOX_WORKER, KEYS, RATE, STORE
+from node.appkeys import BACKFILL, CLIENT, CONFIG, DELIVERY, DISCOVERY, FETCH, INBOX_WORKER, KEYS, RATE, STORE
 from node.config import Config
 from node.ratelimit import RateLimiter
 from node.services import local_actors
 from node.services.inbound import load_handlers
 from node.storage import actors as actors_store
 from node.storage.db import Store
-from node.workers import DeliveryWorker, InboxWorker
+from node.workers import BackfillWorker, DeliveryWorker, DiscoveryWorker, InboxWorker
 
 
 def client_settings(config: Config) -> ClientSettings:
@@ -42,17 +42,42 @@ def application_signer(store: Store, config: Config) -> Signer:
 
 
 class KnownKeys:
-    """KeyResolver: the stored key of an actor we know, else fetched (and vouched) by KeyCache."""
+    """KeyResolver: keys of actors we store (parsed once), else fetched and vouched for by KeyCache.
+
+    Concurrent lookups of one key share a single fetch, so a burst from a new
+    server costs one request to it, not one per activity.
+    """
+
+    MAX_PARSED = 4096
 
     def __init__(self, store: Store, cache: KeyCache) -> None:
         self.store, self.cache = store, cache
+        self._parsed: dict[str, PublicKeyInfo] = {}
+        self._inflight: dict[tuple[str, bool], asyncio.Future[PublicKeyInfo]] = {}
 
     async def __call__(self, key_id: str, *, refresh: bool = False) -> PublicKeyInfo:
-        if not refresh:
-            known = actors_store.by_key_id(self.store, key_id)
-            if known is not None and known["public_key_pem"]:
-                return PublicKeyInfo(key_id=key_id, owner=known["id"], key=load_public(known["public_key_pem"]))
-        return await self.cache(key_id, refresh=refresh)
+        if refresh:
+            self._parsed.pop(key_id, None)
+        else:
+            info = self._parsed.get(key_id) or self._stored(key_id)
+            if info is not None:
+                return info
+        flight = self._inflight.get((key_id, refresh))
+        if flight is None:
+            flight = asyncio.ensure_future(self.cache(key_id, refresh=refresh))
+            self._inflight[(key_id, refresh)] = flight
+            flight.add_done_callback(lambda _done: self._inflight.pop((key_id, refresh), None))
+        return await asyncio.shield(flight)
+
+    def _stored(self, key_id: str) -> PublicKeyInfo | None:
+        known = actors_store.by_key_id(self.store, key_id)
+        if known is None or not known["public_key_pem"]:
+            return None
+        if len(self._parsed) >= self.MAX_PARSED:
+            self._parsed.clear()
+        info = PublicKeyInfo(key_id=key_id, owner=known["id"], key=load_public(known["public_key_pem"]))
+        self._parsed[key_id] = info
+        return info
 
 
 @contextlib.asynccontextmanager
@@ -76,7 +101,11 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         delivery = DeliveryWorker(store, config, client)
         inbox = InboxWorker(store, config, fetch, on_published=delivery.wake)
         app[DELIVERY], app[INBOX_WORKER] = delivery, inbox
-        tasks = [asyncio.create_task(delivery.run(), name="delivery"), asyncio.create_task(inbox.run(), name="inbox")]
+        discovery = DiscoveryWorker(store, config, client, fetch, on_published=delivery.wake)
+        backfill = BackfillWorker(store, config, fetch, on_done=lambda _space: discovery.wake())
+        app[BACKFILL], app[DISCOVERY] = backfill, discovery
+        tasks = [asyncio.create_task(delivery.run(), name="delivery"), asyncio.create_task(inbox.run(), name="inbox"),
+                 asyncio.create_task(backfill.run(), name="backfill"), asyncio.create_task(discovery.run(), name="discovery")]
         try:
             yield
         finally:

@@ -1,8 +1,8 @@
-"""Background loops: the inbox worker and the delivery worker.
+"""Background loops: the inbox and delivery workers, the catalogue's backfill and discovery.
 
-Both keep their queue in the database (durable across crashes), wake up when
+Each keeps its queue in the database (durable across crashes), wakes up when
 told there is work (or every `poll` seconds, for rows written by the CLI), and
-expose `run_once()` so tests can run exactly one step.
+exposes `run_once()` so tests can run exactly one step.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from federation.client import FederationClient, Signer
 from federation.errors import FederationError
 from node.config import Config
 from node.errors import CoffeeError
-from node.services import local_actors
+from node.services import backfill, discovery, local_actors
 from node.services.inbound import InboundContext, dispatch
 from node.storage import activities as activities_store
 from node.storage import deliveries as deliveries_store
@@ -166,6 +166,7 @@ class InboxWorker(Worker):
 
     async def run_once(self) -> int:
         rows = inbox_store.queued(self.store)
+        outcomes: list[tuple[int, str, str | None]] = []
         for row in rows:
             ctx = InboundContext(store=self.store, config=self.config, activity=row["document"],
                                  actor=row["actor"], recipient=row["recipient"], fetch=self.fetch)
@@ -173,15 +174,62 @@ class InboxWorker(Worker):
             try:
                 handled = await dispatch(ctx)
             except (CoffeeError, FederationError) as exc:
-                inbox_store.finish(self.store, row["id"], "failed", str(exc))
+                outcomes.append((row["id"], "failed", str(exc)))
                 log.info("inbox.handler_refused", extra=fields | {"reason": str(exc)})
                 continue
             except Exception as exc:
-                inbox_store.finish(self.store, row["id"], "failed", repr(exc))
+                outcomes.append((row["id"], "failed", repr(exc)))
                 log.exception("inbox.handler_crashed", extra=fields)
                 continue
-            inbox_store.finish(self.store, row["id"], "done" if handled else "ignored")
-            log.info("inbox.processed", extra=fields | {"handled": handled})
-        if rows:
+            outcomes.append((row["id"], "done" if handled else "ignored", None))
+            log.log(logging.INFO if handled else logging.DEBUG, "inbox.processed", extra=fields | {"handled": handled})
+        if outcomes:
+            # One commit per batch: a crash before it only means handlers run again (they are idempotent).
+            with self.store.transaction():
+                for row_id, state, error in outcomes:
+                    inbox_store.finish(self.store, row_id, state, error)
             self.on_published()
         return len(rows)
+
+
+class BackfillWorker(Worker):
+    """Runs the catalogue's backfill jobs (node.services.backfill) one run at a time, oldest first.
+
+    A paused job goes back to the end of the queue, so one slow space does not hold up
+    the others; `on_done(space_id)` is told when a walk completes.
+    """
+
+    def __init__(self, store: Store, config: Config, fetch: Callable[[str], Any], *,
+                 on_done: Callable[[str], None], limits: backfill.Limits = backfill.DEFAULT_LIMITS) -> None:
+        super().__init__()
+        self.store, self.config, self.fetch = store, config, fetch
+        self.on_done, self.limits = on_done, limits
+
+    async def run_once(self) -> int:
+        job = backfill.claim(self.store, self.limits)
+        if job is None:
+            return 0
+        row = await backfill.run(self.store, self.config, self.fetch, job, limits=self.limits)
+        if row["state"] == "done":
+            self.on_done(row["space_id"])
+        return 1
+
+
+class DiscoveryWorker(Worker):
+    """Finds the spaces followed by the spaces we follow (node.services.discovery) at start, every
+    six hours and when woken (a backfill completed: a newly followed space), and follows the
+    network of the trusted spaces."""
+
+    poll = 6 * 3600.0
+
+    def __init__(self, store: Store, config: Config, client: FederationClient, fetch: Callable[[str], Any],
+                 on_published: Callable[[], None]) -> None:
+        super().__init__()
+        self.store, self.config, self.client, self.fetch = store, config, client, fetch
+        self.on_published = on_published
+
+    async def run_once(self) -> int:
+        await discovery.refresh(self.store, self.config, self.fetch)
+        if self.config.trusted_spaces and await discovery.follow_trusted(self.store, self.config, self.client, self.fetch):
+            self.on_published()
+        return 0  # nothing queued: wait for the next period or wake-up

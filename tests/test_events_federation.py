@@ -199,3 +199,14 @@ async def test_only_public_profiles_join_events_outside_the_network() -> None:
     assert ev.attend(store, CONFIG, copy["uuid"], dora) == "pending"
     join = store.db.execute("SELECT document FROM activities WHERE type = 'Join'").fetchone()[0]
     assert json.loads(join)["object"] == MOBILIZON_EVENT["id"] and json.loads(join)["actor"] == "https://esco.test/@dora"
+
+
+async def test_a_bare_id_delete_removes_a_remote_event_mobilizon_style() -> None:
+    """Mobilizon sends Delete(Event) with the event's id only: the type we stored routes it."""
+    store = make_store()
+    follows_store.put(store, "https://esco.test/", MOBILIZON_ACTOR, "https://esco.test/activities/f1", "accepted")
+    await deliver(store, "Create", MOBILIZON_EVENT)
+    assert not events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["deleted_at"]
+    assert await deliver(store, "Delete", MOBILIZON_EVENT["id"])
+    assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["deleted_at"]
+    assert not await deliver(store, "Delete", "https://mobilizon.example/events/never-seen")  # stored and ignored

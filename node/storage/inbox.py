@@ -15,10 +15,12 @@ JSON_FIELDS = ("document",)
 def enqueue(store: Store, *, activity_id: str | None, actor: str, type_: str, recipient: str | None,
             document: dict[str, Any], signer: str) -> bool:
     """Store an activity once; False when its id was already received (a replay or a retry)."""
-    row = encode({"activity_id": activity_id, "actor": actor, "type": type_, "recipient": recipient,
-                  "document": document, "signer": signer, "received_at": now_iso()}, JSON_FIELDS)
-    try:
-        store.db["inbox"].insert(row)
+    row = encode({"document": document}, JSON_FIELDS)
+    try:  # plain SQL: this runs on every inbound POST, sqlite-utils' insert inspects the table each time
+        store.conn.execute(
+            "INSERT INTO inbox (activity_id, actor, type, recipient, document, signer, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [activity_id, actor, type_, recipient, row["document"], signer, now_iso()],
+        )
     except sqlite3.IntegrityError:
         return False
     return True

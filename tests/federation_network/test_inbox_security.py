@@ -160,3 +160,15 @@ async def test_node_without_private_network_refuses_loopback_targets(tmp_path, a
     hits = len(attacker.hits)
     assert await cli("follow", str(tmp_path / "strict"), attacker.actor) == 1
     assert len(attacker.hits) == hits  # refused before connecting
+
+
+async def test_a_burst_from_a_new_server_fetches_its_key_once(network, attacker) -> None:
+    import asyncio
+
+    lille, _ = network
+    before = attacker.hits.count("/users/mallory")
+    statuses = await asyncio.gather(*(attacker.post(f"{lille.url}/inbox", {
+        "id": f"{attacker.actor}/burst/{i}", "type": "Like", "actor": attacker.actor, "object": f"{lille.url}/"})
+        for i in range(20)))
+    assert statuses == [202] * 20
+    assert attacker.hits.count("/users/mallory") - before == 1

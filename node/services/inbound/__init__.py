@@ -47,20 +47,39 @@ class InboundContext:
 
     @property
     def object_type(self) -> str | None:
-        """The object's type; for a bare id of one of our own activities (an Accept of
-        our Follow, as Fedify and Pleroma send it), the type we stored when we sent it."""
+        """The object's type. A bare id, or a Tombstone, takes the type of what we store under
+        that id: one of our activities (an Accept of our Follow, as Fedify sends it), a remote
+        actor, or a remote event (Mobilizon deletes events by id). So each concern's own
+        handler runs, and a Delete of something we never stored is ignored."""
         obj = self.object
         if isinstance(obj, dict):
             kind = obj.get("type")
+            if kind == "Tombstone" and isinstance(obj.get("id"), str):
+                return _stored_type(self.store, obj["id"]) or kind
             return kind if isinstance(kind, str) else None
         if isinstance(obj, str):
-            row = self.store.db.execute("SELECT type FROM activities WHERE id = ?", [obj]).fetchone()
-            return row[0] if row else None
+            return _stored_type(self.store, obj)
         return None
+
+
+_STORED_TYPES = (
+    "SELECT type FROM activities WHERE id = ?",
+    "SELECT type FROM actors WHERE id = ?",
+    "SELECT 'Event' FROM events WHERE ap_id = ?",
+)
+
+
+def _stored_type(store: Store, object_id: str) -> str | None:
+    for query in _STORED_TYPES:
+        row = store.db.execute(query, [object_id]).fetchone()
+        if row:
+            return row[0]
+    return None
 
 
 Handler = Callable[[InboundContext], Awaitable[None]]
 _HANDLERS: dict[tuple[str, str | None], Handler] = {}
+_HANDLED_TYPES: set[str] = set()
 
 
 def handler(activity_type: str, *object_types: str) -> Callable[[Handler], Handler]:
@@ -72,6 +91,7 @@ def handler(activity_type: str, *object_types: str) -> Callable[[Handler], Handl
             if key in _HANDLERS and _HANDLERS[key] is not func:
                 raise RuntimeError(f"two handlers for {key}: {_HANDLERS[key].__qualname__}, {func.__qualname__}")
             _HANDLERS[key] = func
+            _HANDLED_TYPES.add(activity_type)
         return func
 
     return register
@@ -85,8 +105,8 @@ def load_handlers() -> None:
 async def dispatch(ctx: InboundContext) -> bool:
     """Run the handler for this activity; False when there is none (stored and ignored)."""
     activity_type = ctx.activity.get("type")
-    if not isinstance(activity_type, str):
-        return False
+    if not isinstance(activity_type, str) or activity_type not in _HANDLED_TYPES:
+        return False  # before object_type, which may query storage
     found = _HANDLERS.get((activity_type, ctx.object_type)) or _HANDLERS.get((activity_type, None))
     if found is None:
         return False
