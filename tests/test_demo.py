@@ -53,6 +53,11 @@ def test_demo_brings_up_federated_nodes_that_hold_each_others_members(tmp_path: 
         assert not any(h.endswith("/@louise") for h in held)  # Louise chose `local`
         assert all(not h.startswith(f"http://127.0.0.1:{base + i}/") or node_dir.name != name
                    for i, name in enumerate(["mutualab", "escotournai", "connexion"]) for h in held)
+        # ... and the two other spaces' events in its network agenda; Mutualab's (held in Tournai) is cross-border.
+        remote = store.conn.execute("SELECT organiser_name, cross_border FROM events WHERE origin != 'local'").fetchall()
+        assert len(remote) == 2, node_dir
+        if node_dir.name != "mutualab":
+            assert ("Mutualab", 1) in [tuple(row) for row in remote]
         store.close()
     # Running it again reuses the data.
     again = subprocess.run(
@@ -60,3 +65,17 @@ def test_demo_brings_up_federated_nodes_that_hold_each_others_members(tmp_path: 
          "--exit-when-ready"], capture_output=True, text=True, timeout=240)
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
     assert "reusing Mutualab" in again.stdout
+
+
+def test_demo_refuses_ports_already_in_use(tmp_path: Path) -> None:
+    import socket as socket_mod
+
+    base = consecutive_free_ports(2)
+    with socket_mod.socket() as busy:
+        busy.bind(("127.0.0.1", base + 1))
+        busy.listen()
+        run = subprocess.run([sys.executable, "-m", "node", "demo", "--nodes", "2", "--base-port", str(base),
+                              "--data", str(tmp_path), "--exit-when-ready"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert f"Port {base + 1} is already in use" in run.stderr
+    assert not any(tmp_path.iterdir())  # nothing created

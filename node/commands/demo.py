@@ -14,9 +14,11 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,9 +62,22 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
+def check_ports_free(base: int, count: int) -> None:
+    """Refuse ports in use (often a demo still running): its nodes would answer instead of ours."""
+    for port in range(base, base + count):
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is fine, a listener is not
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                raise InvalidInput("Port %(port)s is already in use (is another demo still running?); "
+                                   "stop it or choose --base-port.", port=port) from None
+
+
 def prepare(args: argparse.Namespace) -> list[DemoNode]:
     if not 2 <= args.nodes <= len(demo_seed.SPACES):
         raise InvalidInput("--nodes must be between 2 and %(max)s.", max=len(demo_seed.SPACES))
+    check_ports_free(args.base_port, args.nodes)
     data = Path(args.data).resolve()
     if args.reset and data.exists():
         shutil.rmtree(data)
@@ -159,12 +174,26 @@ async def converge(nodes: list[DemoNode]) -> list[int]:
         say(f"  follows accepted: {accepted_follows(nodes)}/{pairs}")
         await _tick(started)
     say(f"  follows accepted: {pairs}/{pairs}")
+    created = sum(demo_seed.seed_events(n.store, n.config, n.space, date.today()) for n in nodes)
+    if created:
+        say(f"  published {created} events")
     publish_members(nodes)
     while (held := holdings(nodes)) != expected:
         say(f"  members received: {sum(held)}/{sum(expected)}")
         await _tick(started)
     say(f"  members received: {sum(expected)}/{sum(expected)}")
+    events_expected = len(nodes) * (len(nodes) - 1)
+    while (events := remote_events(nodes)) < events_expected:
+        say(f"  events received: {events}/{events_expected}")
+        await _tick(started)
+    say(f"  events received: {events_expected}/{events_expected}")
     return expected
+
+
+def remote_events(nodes: list[DemoNode]) -> int:
+    """Events of the other spaces in each node's network agenda."""
+    return sum(node.store.db.execute("SELECT count(*) FROM events WHERE origin != 'local'").fetchone()[0]
+               for node in nodes)
 
 
 async def _tick(started: float) -> None:
@@ -175,12 +204,13 @@ async def _tick(started: float) -> None:
 
 
 def table(nodes: list[DemoNode], expected: list[int]) -> str:
-    lines = [f"{'space':22} {'url':24} {'admin login':34} members  remote members held"]
-    for node, held in zip(nodes, expected):
+    names = [f"{node.space.name} ({node.space.country})" for node in nodes]
+    logins = [f"manager / {demo_seed.admin_password(node.space)}" for node in nodes]
+    wide, login_wide = max(map(len, names)), max(map(len, logins))
+    lines = [f"{'space':{wide}}  {'url':22}  {'admin login':{login_wide}}  members  remote members held"]
+    for node, name, login, held in zip(nodes, names, logins, expected):
         own = len(demo_seed.federated(node.store))
-        login = f"manager / {demo_seed.admin_password(node.space)}"
-        lines.append(f"{node.space.name + ' (' + node.space.country + ')':22} {node.config.url:24} {login:34} "
-                     f"{own:7}  {held}")
+        lines.append(f"{name:{wide}}  {node.config.url:22}  {login:{login_wide}}  {own:7}  {held}")
     return "\n".join(lines)
 
 

@@ -7,12 +7,15 @@ spaces' own street addresses; members and their bios are invented examples.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from node.config import Config
+from node.services import events as events_service
 from node.services import members as members_service
 from node.services import space as space_service
 from node.services.skills import SkillIndex
+from node.storage import events as events_store
 from node.storage import members as members_store
 from node.storage.db import Store
 
@@ -131,6 +134,40 @@ def seed(store: Store, config: Config, space: DemoSpace, index: SkillIndex) -> l
             store, username=person.username, display_name=person.name, status="active",
             password=f"demo-{person.username}-coffee", profile=profile, skills=index))
     return created
+
+
+EVENT_TITLES: dict[str, dict[str, str]] = {
+    "mutualab": {"fr": "Rencontres improbables transfrontalières", "nl": "Onwaarschijnlijke grensoverschrijdende ontmoetingen",
+                 "en": "Improbable cross-border encounters"},
+    "escotournai": {"fr": "Atelier : facturer un client belge ou français", "nl": "Workshop: factureren aan een Belgische of Franse klant",
+                    "en": "Workshop: invoicing a Belgian or French client"},
+    "connexion": {"fr": "Apéro data & IA", "nl": "Data- en AI-borrel", "en": "Data & AI drinks"},
+    "switch": {"fr": "Matinale des indépendants", "nl": "Ontbijt voor zelfstandigen", "en": "Freelancers' breakfast"},
+    "coworkfactory": {"fr": "Repair café numérique", "nl": "Digitaal repaircafé", "en": "Digital repair café"},
+}
+
+
+def seed_events(store: Store, config: Config, space: DemoSpace, today: date) -> int:
+    """One upcoming event per space, created once the spaces follow each other so followers get it.
+
+    Mutualab's is held in Tournai: organiser in France, place in Belgium, hence cross-border.
+    """
+    if events_store.count(store, "origin = 'local'"):
+        return 0
+    start = datetime.combine(today + timedelta(days=14 + len(space.slug) % 7), time(18, 0))
+    values: dict[str, Any] = {
+        "name": EVENT_TITLES[space.slug],
+        "description": {lang: text for lang, text in space.description.items()},
+        "timezone": "Europe/Paris" if space.country == "FR" else "Europe/Brussels",
+        "start": start.isoformat(timespec="minutes"), "end": (start + timedelta(hours=2)).isoformat(timespec="minutes"),
+        "category": "NETWORKING" if space.slug in ("mutualab", "connexion", "switch") else "WORKSHOPS_SKILL_SHARING",
+        "languages": list(space.languages[:2]), "capacity": 30, "registration": "open",
+    }
+    if space.slug == "mutualab":
+        values |= {"place_kind": "address", "place_name": "ESCO Tournai", "street": "Grand-Place", "postal_code": "7500",
+                   "city": "Tournai", "country": "BE", "latitude": 50.6060, "longitude": 3.3878}
+    events_service.create_event(store, config, values, by=None)
+    return 1
 
 
 def federated(store: Store) -> list[dict[str, Any]]:
