@@ -79,3 +79,26 @@ def test_demo_refuses_ports_already_in_use(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert f"Port {base + 1} is already in use" in run.stderr
     assert not any(tmp_path.iterdir())  # nothing created
+
+
+def test_a_signal_stops_the_demo_and_its_nodes(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    base = consecutive_free_ports(2)
+    proc = subprocess.Popen([sys.executable, "-m", "node", "demo", "--nodes", "2", "--base-port", str(base),
+                             "--data", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if "Press Ctrl-C" in line or not line:
+            break
+    assert any("Press Ctrl-C" in line for line in lines), "".join(lines)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    for port in (base, base + 1):  # the nodes are gone: their ports are free again
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("127.0.0.1", port))

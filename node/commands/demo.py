@@ -214,6 +214,17 @@ def table(nodes: list[DemoNode], expected: list[int]) -> str:
     return "\n".join(lines)
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop the nodes cleanly, even when started as a background job
+    (which inherits SIGINT as ignored)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
+
+
 def stop(nodes: list[DemoNode]) -> None:
     for node in nodes:
         if node.process and node.process.poll() is None:
@@ -254,6 +265,7 @@ def run_demo(args: argparse.Namespace) -> Result:
             return Result(data)
         say("Press Ctrl-C to stop.")
         try:
+            _stop_on_signals()
             while all(node.process and node.process.poll() is None for node in nodes):
                 time.sleep(0.5)
         except KeyboardInterrupt:
