@@ -58,6 +58,7 @@ def connect(path: Path | str, *, migrate: bool = True) -> Store:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: catalogue searches stay in memory
     db = sqlite_utils.Database(conn)
     if migrate:
         apply_migrations(db)
