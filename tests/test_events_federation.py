@@ -210,3 +210,38 @@ async def test_a_bare_id_delete_removes_a_remote_event_mobilizon_style() -> None
     assert await deliver(store, "Delete", MOBILIZON_EVENT["id"])
     assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["deleted_at"]
     assert not await deliver(store, "Delete", "https://mobilizon.example/events/never-seen")  # stored and ignored
+
+
+async def test_twenty_joins_from_another_node_fill_exactly_the_capacity(node_factory) -> None:
+    """20 members of Lille ask at once for 5 seats in Tournai: 5 accepted, 15 rejected, same counts on both sides;
+    Lille's network iCal feed carries the event with its exact time."""
+    import icalendar
+
+    tournai = await node_factory(name="ESCO", slug="esco", country="BE", city="Tournai")
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    await follow(lille, tournai)
+    event = ev.create_event(tournai.store, tournai.config, values(capacity=5, **WHEN), by=None)
+    tournai.app[DELIVERY].wake()
+    copy = await eventually(lambda: remote(lille, event["ap_id"]))
+
+    async with lille.client().get("/agenda.ics") as resp:
+        calendar = icalendar.Calendar.from_ical(await resp.read())
+    [vevent] = [c for c in calendar.walk("VEVENT") if str(c["UID"]) == event["ap_id"]]
+    assert vevent.decoded("DTSTART").isoformat() == "2030-06-05T18:00:00+02:00"
+
+    people = [network_member(lille, f"p{i}") for i in range(20)]
+    for person in people:
+        ev.attend(lille.store, lille.config, copy["uuid"], person)
+    lille.app[DELIVERY].wake()
+
+    def settled(node, event_id: int) -> dict[str, int] | None:
+        counts = {k: v for k, v in events_store.registration_counts(node.store, event_id).items() if v}
+        return counts if sum(counts.values()) == 20 and "pending" not in counts else None
+
+    here = await eventually(lambda: settled(lille, copy["id"]), timeout=20)
+    assert here == {"accepted": 5, "rejected": 15}
+    # The organiser keeps the 5 it accepted (a refused Join is answered, not stored): both sides agree.
+    there = {k: v for k, v in events_store.registration_counts(tournai.store, event["id"]).items() if v}
+    assert there == {"accepted": 5}
+    assert {a["attendee_id"] for a in ev.attendees(tournai.store, event["id"])} == {
+        r["attendee_id"] for r in events_store.registrations(lille.store, copy["id"], ["accepted"])}
