@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 COMMAND_MODULES = [
     "node.commands.setup",
@@ -32,3 +33,17 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
 
 def add_dir_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", metavar="DIR", help="the node's data directory")
+
+
+@contextmanager
+def open_node(data_dir: str) -> Iterator[tuple[Any, Any]]:
+    """The node's config and an open store for one command; the connection is closed after."""
+    from node import config as config_mod
+    from node.storage import db
+
+    config = config_mod.load(data_dir)
+    store = db.connect(config.db_path)
+    try:
+        yield config, store
+    finally:
+        store.close()

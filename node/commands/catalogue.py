@@ -13,14 +13,13 @@ import sys
 from typing import Any
 
 from federation.errors import FederationError
-from node import config as config_mod
-from node.commands import Result, add_dir_arg, add_json_flag
+from node.commands import Result, add_dir_arg, add_json_flag, open_node
 from node.errors import InvalidInput, NotFound
 from node.federation_runtime import federation_client
 from node.services import backfill, catalogue
 from node.services import follows as follows_service
 from node.storage import members as members_store
-from node.storage.db import Store, connect
+from node.storage.db import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,10 +39,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_status)
 
 
-def _open(args: argparse.Namespace) -> tuple[config_mod.Config, Store]:
-    config = config_mod.load(args.dir)
-    return config, connect(config.db_path)
-
 
 def _line(job: dict[str, Any]) -> str:
     text = (f"{job['space_id']}  {job['state']:7}  pages {job['pages_done']}  people {job['items_done']}"
@@ -62,43 +57,43 @@ def _space_id(store: Store, followed: list[str], target: str) -> str:
 
 
 def cmd_refresh(args: argparse.Namespace) -> Result:
-    config, store = _open(args)
-    followed = catalogue.followed_spaces(store, config)
-    spaces = [_space_id(store, followed, args.space)] if args.space else followed
-    local = 0 if args.space else catalogue.reindex_local(store, config, members_store.select(store))
-    progress = None if args.json else (lambda job: print(_line(job), flush=True))
+    with open_node(args.dir) as (config, store):
+        followed = catalogue.followed_spaces(store, config)
+        spaces = [_space_id(store, followed, args.space)] if args.space else followed
+        local = 0 if args.space else catalogue.reindex_local(store, config, members_store.select(store))
+        progress = None if args.json else (lambda job: print(_line(job), flush=True))
 
-    async def run() -> list[dict[str, Any]]:
-        done = []
-        async with federation_client(store, config) as (_client, fetch):
-            for space_id in spaces:
-                job = backfill.restart(store, space_id)
-                if job is None:
-                    print(f"{space_id}: the running node is reading it now", file=sys.stderr)
-                    continue
-                while job is not None:  # a paused run (its time is up) is claimed again here
-                    job = await backfill.run(store, config, fetch, job, progress=progress)
-                    done.append(job)
-                    job = backfill.claim(store, space_id=space_id) if job["state"] == "queued" else None
-        return done
+        async def run() -> list[dict[str, Any]]:
+            done = []
+            async with federation_client(store, config) as (_client, fetch):
+                for space_id in spaces:
+                    job = backfill.restart(store, space_id)
+                    if job is None:
+                        print(f"{space_id}: the running node is reading it now", file=sys.stderr)
+                        continue
+                    while job is not None:  # a paused run (its time is up) is claimed again here
+                        job = await backfill.run(store, config, fetch, job, progress=progress)
+                        done.append(job)
+                        job = backfill.claim(store, space_id=space_id) if job["state"] == "queued" else None
+            return done
 
-    try:
-        jobs = asyncio.run(run())
-    except FederationError as exc:
-        raise InvalidInput("Cannot read the network: %(reason)s", reason=str(exc)) from exc
-    finally:
-        store.close()
-    last = {job["space_id"]: job for job in jobs}
-    text = f"Local members indexed: {local}.\n" if not args.space else ""
-    text += "\n".join(_line(job) for job in last.values()) or "No followed space to read."
-    return Result({"local": local, "jobs": list(last.values())}, text)
+        try:
+            jobs = asyncio.run(run())
+        except FederationError as exc:
+            raise InvalidInput("Cannot read the network: %(reason)s", reason=str(exc)) from exc
+        finally:
+            store.close()
+        last = {job["space_id"]: job for job in jobs}
+        text = f"Local members indexed: {local}.\n" if not args.space else ""
+        text += "\n".join(_line(job) for job in last.values()) or "No followed space to read."
+        return Result({"local": local, "jobs": list(last.values())}, text)
 
 
 def cmd_status(args: argparse.Namespace) -> Result:
-    _config, store = _open(args)
-    data = backfill.status(store)
-    store.close()
-    entries = data["entries"]
-    lines = [f"People in the catalogue: {entries['local']} here, {entries['remote']} in followed spaces."]
-    lines += [_line(job) for job in data["jobs"]] or ["No backfill yet: it starts when a followed space accepts."]
-    return Result(data, "\n".join(lines))
+    with open_node(args.dir) as (_config, store):
+        data = backfill.status(store)
+        store.close()
+        entries = data["entries"]
+        lines = [f"People in the catalogue: {entries['local']} here, {entries['remote']} in followed spaces."]
+        lines += [_line(job) for job in data["jobs"]] or ["No backfill yet: it starts when a followed space accepts."]
+        return Result(data, "\n".join(lines))

@@ -13,8 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from node.commands import Result, add_dir_arg, add_json_flag
-from node.commands.members import open_node
+from node.commands import Result, add_dir_arg, add_json_flag, open_node
 from node.errors import InvalidInput
 from node.federation_runtime import federation_client
 from node.services import events as events_service

@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 from node import config as config_mod
-from node.commands import Result, add_dir_arg, add_json_flag
+from node.commands import Result, add_dir_arg, add_json_flag, open_node
 from node.errors import InvalidInput, NotFound
 from node.federation_runtime import federation_client
 from node.services import follows as follows_service
@@ -20,7 +20,7 @@ from node.storage import deliveries as deliveries_store
 from node.storage import domains as domains_store
 from node.storage import follows as follows_store
 from node.storage import members as members_store
-from node.storage.db import Store, connect
+from node.storage.db import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -76,10 +76,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_deliveries)
 
 
-def _open(args: argparse.Namespace) -> tuple[config_mod.Config, Store]:
-    config = config_mod.load(args.dir)
-    return config, connect(config.db_path)
-
 
 def _local_actor(config: config_mod.Config, store: Store, username: str | None) -> str:
     if username is None:
@@ -91,24 +87,24 @@ def _local_actor(config: config_mod.Config, store: Store, username: str | None) 
 
 
 def cmd_follow(args: argparse.Namespace) -> Result:
-    config, store = _open(args)
-    follower = _local_actor(config, store, args.as_member)
+    with open_node(args.dir) as (config, store):
+        follower = _local_actor(config, store, args.as_member)
 
-    async def run() -> tuple[dict[str, Any], dict[str, Any]]:
-        async with federation_client(store, config) as (client, fetch):
-            return await follows_service.follow_target(store, config, client, fetch, follower, args.target)
+        async def run() -> tuple[dict[str, Any], dict[str, Any]]:
+            async with federation_client(store, config) as (client, fetch):
+                return await follows_service.follow_target(store, config, client, fetch, follower, args.target)
 
-    remote, row = asyncio.run(run())
-    data = {"follower": follower, "followee": remote["id"], "name": remote["name"], "state": row["state"]}
-    return Result(data, f"Follow request sent to {remote['name'] or remote['id']} ({remote['id']}); "
-                        "it becomes active when they accept.")
+        remote, row = asyncio.run(run())
+        data = {"follower": follower, "followee": remote["id"], "name": remote["name"], "state": row["state"]}
+        return Result(data, f"Follow request sent to {remote['name'] or remote['id']} ({remote['id']}); "
+                            "it becomes active when they accept.")
 
 
 def cmd_unfollow(args: argparse.Namespace) -> Result:
-    config, store = _open(args)
-    follower = _local_actor(config, store, args.as_member)
-    follows_service.unfollow(store, config, follower, args.target)
-    return Result({"follower": follower, "unfollowed": args.target}, f"Unfollowed {args.target}.")
+    with open_node(args.dir) as (config, store):
+        follower = _local_actor(config, store, args.as_member)
+        follows_service.unfollow(store, config, follower, args.target)
+        return Result({"follower": follower, "unfollowed": args.target}, f"Unfollowed {args.target}.")
 
 
 def _rows(store: Store, rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -122,55 +118,55 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 
 def cmd_followers(args: argparse.Namespace) -> Result:
-    config, store = _open(args)
-    space = local_actors.space_id(config)
-    rows = list(store.db.query("SELECT * FROM follows WHERE followee = ? ORDER BY state, id", [space]))
-    data = _rows(store, rows, "follower")
-    return Result(data, _table(data))
+    with open_node(args.dir) as (config, store):
+        space = local_actors.space_id(config)
+        rows = list(store.db.query("SELECT * FROM follows WHERE followee = ? ORDER BY state, id", [space]))
+        data = _rows(store, rows, "follower")
+        return Result(data, _table(data))
 
 
 def cmd_following(args: argparse.Namespace) -> Result:
-    config, store = _open(args)
-    data = _rows(store, follows_store.following(store, local_actors.space_id(config), state=None), "followee")
-    return Result(data, _table(data))
+    with open_node(args.dir) as (config, store):
+        data = _rows(store, follows_store.following(store, local_actors.space_id(config), state=None), "followee")
+        return Result(data, _table(data))
 
 
 def cmd_answer(args: argparse.Namespace) -> Result:
-    config, store = _open(args)
-    row = follows_store.get(store, args.follower, local_actors.space_id(config))
-    if row is None:
-        raise NotFound("No follow request from %(actor)s.", actor=args.follower)
-    follows_service.answer(store, config, row, accept=args.accept)
-    state = "accepted" if args.accept else "rejected"
-    return Result({"follower": args.follower, "state": state}, f"{args.follower}: {state}.")
+    with open_node(args.dir) as (config, store):
+        row = follows_store.get(store, args.follower, local_actors.space_id(config))
+        if row is None:
+            raise NotFound("No follow request from %(actor)s.", actor=args.follower)
+        follows_service.answer(store, config, row, accept=args.accept)
+        state = "accepted" if args.accept else "rejected"
+        return Result({"follower": args.follower, "state": state}, f"{args.follower}: {state}.")
 
 
 def cmd_block(args: argparse.Namespace) -> Result:
-    _config, store = _open(args)
-    domain = args.domain.strip().lower()
-    if not domain or "/" in domain or " " in domain:
-        raise InvalidInput("Give a domain like example.org (host[:port]), not a URL.")
-    domains_store.block(store, domain, args.reason)
-    return Result({"blocked": domain}, f"Blocked {domain}.")
+    with open_node(args.dir) as (_config, store):
+        domain = args.domain.strip().lower()
+        if not domain or "/" in domain or " " in domain:
+            raise InvalidInput("Give a domain like example.org (host[:port]), not a URL.")
+        domains_store.block(store, domain, args.reason)
+        return Result({"blocked": domain}, f"Blocked {domain}.")
 
 
 def cmd_unblock(args: argparse.Namespace) -> Result:
-    _config, store = _open(args)
-    domains_store.unblock(store, args.domain.strip().lower())
-    return Result({"unblocked": args.domain}, f"Unblocked {args.domain}.")
+    with open_node(args.dir) as (_config, store):
+        domains_store.unblock(store, args.domain.strip().lower())
+        return Result({"unblocked": args.domain}, f"Unblocked {args.domain}.")
 
 
 def cmd_blocks(args: argparse.Namespace) -> Result:
-    _config, store = _open(args)
-    rows = domains_store.blocked(store)
-    data = [{"domain": r["domain"], "reason": r["block_reason"], "since": r["blocked_at"]} for r in rows]
-    return Result(data, "\n".join(f"{d['domain']}  {d['reason']}" for d in data) or "(none)")
+    with open_node(args.dir) as (_config, store):
+        rows = domains_store.blocked(store)
+        data = [{"domain": r["domain"], "reason": r["block_reason"], "since": r["blocked_at"]} for r in rows]
+        return Result(data, "\n".join(f"{d['domain']}  {d['reason']}" for d in data) or "(none)")
 
 
 def cmd_deliveries(args: argparse.Namespace) -> Result:
-    _config, store = _open(args)
-    rows = deliveries_store.summary(store)
-    text = "\n".join(f"{r['domain']:30} pending={r['pending']} failed={r['failed']} delivered={r['delivered']}"
-                     + (f"  last error: {r['last_error']}" if r["last_error"] else "") for r in rows)
-    return Result(rows, text or "(no deliveries)")
+    with open_node(args.dir) as (_config, store):
+        rows = deliveries_store.summary(store)
+        text = "\n".join(f"{r['domain']:30} pending={r['pending']} failed={r['failed']} delivered={r['delivered']}"
+                         + (f"  last error: {r['last_error']}" if r["last_error"] else "") for r in rows)
+        return Result(rows, text or "(no deliveries)")
 

@@ -7,21 +7,15 @@ so a space manager can script them or use them before the web admin exists.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from node import config as config_mod
-from node.commands import Result, add_dir_arg, add_json_flag
-from node.config import Config
+from node.commands import Result, add_dir_arg, add_json_flag, open_node
 from node.errors import InvalidInput
 from node.services import invitations, members
 from node.services.member_import import draft_member, import_members, label_language
 from node.services.skills import load_skill_index
-from node.storage import db
 from node.storage import members as members_store
-from node.storage.db import Store
 
 IMPORT_EPILOG = """\
 The file is a spreadsheet saved as "CSV UTF-8", with ; or , between cells and
@@ -109,15 +103,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_import)
 
-
-@contextmanager
-def open_node(data_dir: str) -> Iterator[tuple[Config, Store]]:
-    config = config_mod.load(data_dir)
-    store = db.connect(config.db_path)
-    try:
-        yield config, store
-    finally:
-        store.close()
 
 
 def read_password_file(path: Path) -> str:
