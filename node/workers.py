@@ -7,6 +7,7 @@ exposes `run_once()` so tests can run exactly one step.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import json
 import logging
@@ -43,7 +44,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-class Worker:
+class Worker(abc.ABC):
     """A loop around `run_once`, woken early by `wake()`."""
 
     poll = 1.0
@@ -54,8 +55,9 @@ class Worker:
     def wake(self) -> None:
         self._wake.set()
 
+    @abc.abstractmethod
     async def run_once(self) -> int:
-        raise NotImplementedError
+        """Do one batch of work; return how many items it handled (0: nothing to do)."""
 
     async def run(self) -> None:
         while True:

@@ -52,15 +52,6 @@ def answer(store: Store, config: Config, follow_row: dict[str, Any], accept: boo
         outbox.publish(store, config, reply, actor_id=followee, recipients=[follower])
 
 
-def pending_requests(store: Store, config: Config) -> list[dict[str, Any]]:
-    return [r for r in follows_store.followers(store, local_actors.space_id(config), state="pending")]
-
-
-def request_by_id(store: Store, follow_id: int) -> dict[str, Any]:
-    rows = list(store.db.query("SELECT * FROM follows WHERE id = ?", [follow_id]))
-    if not rows:
-        raise NotFound("No such follow request.")
-    return rows[0]
 
 
 def describe(store: Store, actor_id: str) -> dict[str, Any]:

@@ -49,12 +49,6 @@ def following(store: Store, follower: str, state: str | None = "accepted") -> li
     return list(store.db.query("SELECT * FROM follows WHERE follower = ? AND state = ? ORDER BY id", [follower, state]))
 
 
-def count_followers(store: Store, followee: str) -> int:
-    return store.db.execute("SELECT count(*) FROM follows WHERE followee = ? AND state = 'accepted'", [followee]).fetchone()[0]
-
-
-def count_following(store: Store, follower: str) -> int:
-    return store.db.execute("SELECT count(*) FROM follows WHERE follower = ? AND state = 'accepted'", [follower]).fetchone()[0]
 
 
 def remove_actor(store: Store, actor_id: str) -> None:
