@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from node.storage.db import connect
@@ -81,10 +83,8 @@ def test_demo_refuses_ports_already_in_use(tmp_path: Path) -> None:
     assert not any(tmp_path.iterdir())  # nothing created
 
 
-def test_a_signal_stops_the_demo_and_its_nodes(tmp_path: Path) -> None:
-    import signal
-    import time
-
+def _signal_demo_after(tmp_path: Path, marker: str) -> tuple[int, int]:
+    """Start a 2-node demo, SIGTERM it as soon as `marker` is printed; (exit code, base port)."""
     base = consecutive_free_ports(2)
     proc = subprocess.Popen([sys.executable, "-m", "node", "demo", "--nodes", "2", "--base-port", str(base),
                              "--data", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -93,12 +93,39 @@ def test_a_signal_stops_the_demo_and_its_nodes(tmp_path: Path) -> None:
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         lines.append(line)
-        if "Press Ctrl-C" in line or not line:
+        if marker in line or not line:
             break
-    assert any("Press Ctrl-C" in line for line in lines), "".join(lines)
+    assert any(marker in line for line in lines), "".join(lines)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=30) == 0
-    for port in (base, base + 1):  # the nodes are gone: their ports are free again
+    code = proc.wait(timeout=30)
+    proc.stdout.close()
+    return code, base
+
+
+def _assert_nodes_gone(base: int, data: Path) -> None:
+    """No `serve` process for this data directory survives, and the ports are free again."""
+    survivors = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:  # the process ended while we looked
+            continue
+        if b"serve" in args and any(arg.startswith(str(data).encode()) for arg in args):
+            survivors.append(cmdline.parent.name)
+    assert survivors == [], survivors
+    for port in (base, base + 1):
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(("127.0.0.1", port))
+
+
+def test_a_signal_stops_the_demo_and_its_nodes(tmp_path: Path) -> None:
+    code, base = _signal_demo_after(tmp_path, "Press Ctrl-C")
+    assert code == 0
+    _assert_nodes_gone(base, tmp_path)
+
+
+def test_a_signal_while_the_nodes_start_leaves_no_node_behind(tmp_path: Path) -> None:
+    code, base = _signal_demo_after(tmp_path, "Starting the nodes")
+    assert code == 130  # interrupted before the network was up
+    _assert_nodes_gone(base, tmp_path)

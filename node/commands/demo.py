@@ -226,6 +226,9 @@ def _stop_on_signals() -> None:
 
 
 def stop(nodes: list[DemoNode]) -> None:
+    """A second Ctrl-C while the nodes shut down must not leave orphans behind."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
     for node in nodes:
         if node.process and node.process.poll() is None:
             node.process.send_signal(signal.SIGTERM)
@@ -247,6 +250,9 @@ def cmd_demo(args: argparse.Namespace) -> Result:
 
 
 def run_demo(args: argparse.Namespace) -> Result:
+    # Handlers first: a signal that lands while the nodes start, or right after the
+    # "Press Ctrl-C" line, must still stop every child process through `finally`.
+    _stop_on_signals()
     say(f"Preparing {args.nodes} nodes in {Path(args.data).resolve()} ...")
     nodes = prepare(args)
     try:
@@ -265,7 +271,6 @@ def run_demo(args: argparse.Namespace) -> Result:
             return Result(data)
         say("Press Ctrl-C to stop.")
         try:
-            _stop_on_signals()
             while all(node.process and node.process.poll() is None for node in nodes):
                 time.sleep(0.5)
         except KeyboardInterrupt:
