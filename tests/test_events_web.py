@@ -10,10 +10,11 @@ import pytest
 
 from node.services import events as ev
 from node.storage import events as events_store
-from node.storage import space as space_store
 from tests.test_api import openapi_schema
 from tests.test_event_documents import schema
+from tests.profiles_web import post_form
 from tests.test_events import values
+from tests.test_space import with_changes
 from tests.web import add_member, csrf_from, login, submit
 
 FORM = {"name_fr": "Atelier vélo", "start": "2030-03-10T18:00", "end": "2030-03-10T20:00",
@@ -95,6 +96,7 @@ async def test_cohosts_are_resolved_over_the_network(node_factory) -> None:
 
 
 async def test_who_may_create(node) -> None:
+    admin = await admin_client(node)
     add_member(node, "alice")
     http = node.client()
     async with http.get("/events/new", allow_redirects=False) as resp:
@@ -102,13 +104,22 @@ async def test_who_may_create(node) -> None:
     await login(http)
     async with http.get("/events/new") as resp:
         assert resp.status == 403
-    space_store.update(node.store, members_can_create_events=1)
+    # The admin opens the agenda to members on the space settings page.
+    status, _body, _location = await post_form(admin, "/admin/space", "/admin/space",
+                                               with_changes({"members_can_create_events": "on"}))
+    assert status == 303
+    async with admin.get("/admin/space") as resp:
+        assert 'name="members_can_create_events" checked' in await resp.text()
     status, _body, location = await submit(http, "/events/new", "/events/new", FORM)
     assert status == 303
     async with http.get(location) as resp:
         assert "Edit the event" in await resp.text()  # the member who created it manages it
     async with http.post(location + "/cancel", data={}) as resp:
         assert resp.status == 403  # no CSRF token
+    status, _body, _location = await post_form(admin, "/admin/space", "/admin/space", with_changes({}))
+    assert status == 303  # unticked: members may no longer create events
+    async with http.get("/events/new") as resp:
+        assert resp.status == 403
 
 
 async def test_twenty_members_race_for_five_places(node) -> None:
