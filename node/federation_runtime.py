@@ -24,7 +24,7 @@ from node.services import local_actors
 from node.services.inbound import load_handlers
 from node.storage import actors as actors_store
 from node.storage.db import Store
-from node.workers import BackfillWorker, DeliveryWorker, DiscoveryWorker, InboxWorker
+from node.workers import BackfillWorker, DeliveryWorker, DiscoveryWorker, EventAnnounceWorker, InboxWorker
 
 
 def client_settings(config: Config) -> ClientSettings:
@@ -104,8 +104,10 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         discovery = DiscoveryWorker(store, config, client, fetch, on_published=delivery.wake)
         backfill = BackfillWorker(store, config, fetch, on_done=lambda _space: discovery.wake())
         app[BACKFILL], app[DISCOVERY] = backfill, discovery
-        tasks = [asyncio.create_task(delivery.run(), name="delivery"), asyncio.create_task(inbox.run(), name="inbox"),
-                 asyncio.create_task(backfill.run(), name="backfill"), asyncio.create_task(discovery.run(), name="discovery")]
+        announce = EventAnnounceWorker(store, config, on_published=delivery.wake)
+        workers = {"delivery": delivery, "inbox": inbox, "backfill": backfill, "discovery": discovery,
+                   "event-announce": announce}
+        tasks = [asyncio.create_task(worker.run(), name=name) for name, worker in workers.items()]
         try:
             yield
         finally:

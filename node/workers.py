@@ -1,4 +1,5 @@
-"""Background loops: the inbox and delivery workers, the catalogue's backfill and discovery.
+"""Background loops: the inbox and delivery workers, the catalogue's backfill and discovery,
+and the re-announcing of events whose registrations changed.
 
 Each keeps its queue in the database (durable across crashes), wakes up when
 told there is work (or every `poll` seconds, for rows written by the CLI), and
@@ -19,7 +20,7 @@ from federation.client import FederationClient, Signer
 from federation.errors import FederationError
 from node.config import Config
 from node.errors import CoffeeError
-from node.services import backfill, discovery, local_actors
+from node.services import backfill, discovery, events, local_actors
 from node.services.inbound import InboundContext, dispatch
 from node.storage import activities as activities_store
 from node.storage import deliveries as deliveries_store
@@ -235,3 +236,22 @@ class DiscoveryWorker(Worker):
         if self.config.trusted_spaces and await discovery.follow_trusted(self.store, self.config, self.client, self.fetch):
             self.on_published()
         return 0  # nothing queued: wait for the next period or wake-up
+
+
+class EventAnnounceWorker(Worker):
+    """Tells followers when registrations changed an event's attendee count or cross-border flag.
+
+    It looks every `poll` seconds and is never woken early: the pause is what folds a rush
+    of registrations into one Update per event.
+    """
+
+    poll = 2.0
+
+    def __init__(self, store: Store, config: Config, on_published: Callable[[], None]) -> None:
+        super().__init__()
+        self.store, self.config, self.on_published = store, config, on_published
+
+    async def run_once(self) -> int:
+        if events.announce_registration_changes(self.store, self.config):
+            self.on_published()
+        return 0  # wait for the next look either way

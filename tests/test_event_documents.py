@@ -203,6 +203,9 @@ def test_our_document_reads_back_as_the_same_event() -> None:
         "address", "Rue de la Tannerie 1", "BE", "https://visio.example/r")
     assert read["cohosts"] == [{"id": "https://mutualab.test/", "name": "Mutualab", "country": "FR", "acct": ""}]
     assert (read["reported_participants"], read["image"]) == (1, "https://esco.test/media/flyer.jpg")
+    assert read["reported_cross_border"] is event["cross_border"] is True
+    doc = docs.event_to_ap(event, CONFIG.url)
+    assert docs.event_from_ap(doc | {"crossBorder": "yes"})["reported_cross_border"] is False  # only a real boolean
     cleaned = ev.clean_event({k: v for k, v in read.items() if k in ev.EDITABLE}, space=make_store().db["space"].get(1),
                              default_zone="UTC", require_place=False)
     assert (cleaned["starts_at"], cleaned["ends_at"]) == (event["starts_at"], event["ends_at"])

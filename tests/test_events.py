@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -282,3 +283,46 @@ def test_month_grid_puts_events_on_their_local_days(store: db.Store) -> None:
     assert weeks[0][0][0] is None  # 1 December 2026 is a Tuesday: Monday is outside the month
     with pytest.raises(InvalidInput):
         ev.month_bounds("2026-13", "Europe/Brussels")
+
+
+# re-announcing registrations to followers
+
+
+def _updates(store: db.Store, event: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = store.db.execute("SELECT document FROM activities WHERE type = 'Update' AND object_id = ? ORDER BY rowid",
+                            [event["ap_id"]]).fetchall()
+    return [json.loads(row[0])["object"] for row in rows]
+
+
+def test_registrations_are_announced_once_per_change(store) -> None:
+    event = ev.create_event(store, CONFIG, values(capacity=10), by=None)
+    assert ev.announce_registration_changes(store, CONFIG) == 0  # the Create told everything
+    for name in ("ann", "bob"):
+        ev.register(store, event["id"], attendee(name))
+    ev.register(store, event["id"], attendee("chloe", country="FR", host="mutualab.test"))
+    assert ev.announce_registration_changes(store, CONFIG) == 1  # three Joins, one Update
+    [update] = _updates(store, event)
+    assert (update["participantCount"], update["remainingAttendeeCapacity"], update["crossBorder"]) == (3, 7, True)
+    assert ev.announce_registration_changes(store, CONFIG) == 0
+    ev.cancel_registration(store, event["id"], "https://mutualab.test/@chloe")
+    assert ev.announce_registration_changes(store, CONFIG) == 1
+    assert (_updates(store, event)[-1]["participantCount"], _updates(store, event)[-1]["crossBorder"]) == (2, False)
+    ev.register(store, event["id"], attendee("dan"))
+    ev.delete_event(store, CONFIG, event["uuid"], by=None)
+    assert ev.announce_registration_changes(store, CONFIG) == 0  # deleted events are not re-announced
+
+
+def test_upgrading_does_not_re_announce_every_event(tmp_path: Path) -> None:
+    """Migration 5 records existing counts as announced: an upgraded node sends no burst of Updates."""
+    store = make_store(tmp_path / "coffee.db")
+    event = ev.create_event(store, CONFIG, values(), by=None)
+    ev.register(store, event["id"], attendee("ann"))
+    with store.transaction():  # back to the schema before migration 5
+        for column in ("announced_participants", "announced_cross_border", "reported_cross_border"):
+            store.db.execute(f"ALTER TABLE events DROP COLUMN {column}")
+        store.db.execute("DELETE FROM _migrations WHERE name = 'm0005_event_counts'")
+    store.close()
+    store = db.connect(tmp_path / "coffee.db")
+    assert ev.announce_registration_changes(store, CONFIG) == 0
+    ev.register(store, event["id"], attendee("bob"))
+    assert ev.announce_registration_changes(store, CONFIG) == 1

@@ -245,3 +245,12 @@ async def test_twenty_joins_from_another_node_fill_exactly_the_capacity(node_fac
     assert there == {"accepted": 5}
     assert {a["attendee_id"] for a in ev.attendees(tournai.store, event["id"])} == {
         r["attendee_id"] for r in events_store.registrations(lille.store, copy["id"], ["accepted"])}
+    # Lille's copy learns the new count, and that French attendees made it cross-border, from
+    # Tournai's Update; the rush of Joins is folded into a handful of Updates, not one per Join.
+    assert not copy["cross_border"]
+    settled_copy = await eventually(lambda: (lambda c: c if c["participant_count"] == 5 and c["cross_border"] else None)(
+        events_store.get(lille.store, copy["id"])), timeout=15)
+    assert settled_copy["sequence"] == copy["sequence"]  # figures, not a new version of the event for calendars
+    updates = tournai.store.db.execute(
+        "SELECT count(*) FROM activities WHERE type = 'Update' AND object_id = ?", [event["ap_id"]]).fetchone()[0]
+    assert 1 <= updates <= 3, updates

@@ -344,7 +344,7 @@ def event_from_ap(doc: Mapping[str, Any], *, default_language: str = "en") -> di
     """A peer's Event as `clean_event` values plus what only remote events have.
 
     Extra keys: `id`, `url`, `organiser` ({id, name, country}), `public` (Public
-    in `to`: only those go in public agendas, FEP-8a8e), `reported_participants`,
+    in `to`: only those go in public agendas, FEP-8a8e), `reported_participants`, `reported_cross_border`,
     `published`, `updated`. `timezone` is None when the peer gave no valid IANA zone.
     Raises federation's MalformedError for documents JSON-LD cannot read.
     """
@@ -376,6 +376,7 @@ def event_from_ap(doc: Mapping[str, Any], *, default_language: str = "en") -> di
         "organiser": organiser,
         "public": any(item in PUBLIC_FORMS for item in _list(obj.get("to"))),
         "reported_participants": int(participants) if participants is not None else None,
+        "reported_cross_border": obj.get("crossBorder") is True,
         "published": _first_str(obj.get("published")),
         "updated": _first_str(obj.get("updated")),
         "name": names,

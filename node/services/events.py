@@ -10,13 +10,16 @@ Cross-border is derived, never entered: organisers (organiser and cohosts) from
 more than one country, a place in another country than an organiser's, or an
 accepted attendee from another country than the organiser's. It is stored
 (`events.cross_border`) and recomputed in the transaction of every change it
-depends on, so agendas filter on it with SQL.
+depends on, so agendas filter on it with SQL. A peer's event is also cross-border
+when its origin says so (only the origin knows where its attendees come from).
 
 Federation: every change of a local event publishes Create/Update/Delete(Event)
 by the space, to its followers and resolved cohosts, in the same transaction.
 Members register for peers' events with a Join (pending until the origin's
 Accept or Reject); peers' people register for ours with a Join that we answer
-at once, or once an organiser decides in approval mode.
+at once, or once an organiser decides in approval mode. When registrations change
+an event's attendee count or cross-border flag, a worker re-announces it with an
+Update a few seconds later (one per event however many Joins came meanwhile).
 """
 
 from __future__ import annotations
@@ -439,6 +442,8 @@ def cross_border(event: Mapping[str, Any], attendee_countries: Iterable[str]) ->
         return True
     if event["country"] and any(country != event["country"] for country in organisers):
         return True
+    if event.get("reported_cross_border"):  # a peer's event: its origin knows where its attendees come from
+        return True
     return bool(organiser) and any(country != organiser for country in attendee_countries)
 
 
@@ -734,11 +739,22 @@ def _publish_event(store: Store, config: Config, kind: str, event: Mapping[str, 
         obj = actor_documents.tombstone(event["ap_id"], "Event", event["deleted_at"])
     else:
         obj = event_documents.event_to_ap(event, config.url)
+        events_store.mark_announced(store, event["id"], event["participant_count"], event["cross_border"])
     obj.pop("@context")
     recipients = publication.follower_ids(store, space_id) + [c["id"] for c in event["cohosts"] if c.get("id")]
     activity = {"@context": event_documents.EVENT_CONTEXT, "type": kind, "object": obj, "to": [outbox.PUBLIC],
                 "cc": [f"{local_actors.collection_base(config, space_id)}/followers"]}
     outbox.publish(store, config, activity, actor_id=space_id, recipients=list(dict.fromkeys(recipients)))
+
+
+def announce_registration_changes(store: Store, config: Config) -> int:
+    """Update(Event) to followers for each of our events whose attendee count or cross-border flag
+    changed since the last announce; called every few seconds, so a rush of Joins makes one Update."""
+    changed = events_store.unannounced(store, now_iso())
+    for event in changed:
+        with store.transaction():
+            _publish_event(store, config, "Update", event)
+    return len(changed)
 
 
 def answer_join(
@@ -800,6 +816,7 @@ def save_remote(
         "url": parsed["url"] or parsed["id"], "origin": origin, "organiser_id": organiser["id"],
         "organiser_name": organiser.get("name", ""), "organiser_country": organiser.get("country", ""),
         "reported_participants": parsed["reported_participants"],
+        "reported_cross_border": parsed["reported_cross_border"],
     }
     existing = events_store.get_by_ap_id(store, parsed["id"])
     with store.transaction():
@@ -814,7 +831,9 @@ def save_remote(
             changes = _changes(existing, row)
             if not changes:
                 return None
-            event = events_store.update(store, existing["id"], changes | {"sequence": existing["sequence"] + 1})
+            # New registration figures are not a new version of the event for calendars (iCal SEQUENCE).
+            edited = bool(set(changes) - {"reported_participants", "reported_cross_border"})
+            event = events_store.update(store, existing["id"], changes | {"sequence": existing["sequence"] + edited})
         refresh_cross_border(store, event["id"])
     return events_store.get(store, event["id"])
 

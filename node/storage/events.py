@@ -69,6 +69,20 @@ def update(store: Store, event_id: int, fields: dict[str, Any]) -> dict[str, Any
     return get(store, event_id)  # type: ignore[return-value]
 
 
+def mark_announced(store: Store, event_id: int, participants: int, cross_border: bool) -> None:
+    """Record what the last Create/Update told followers (not an edit: `updated_at` stays)."""
+    store.db.execute("UPDATE events SET announced_participants = ?, announced_cross_border = ? WHERE id = ?",
+                     [participants, int(cross_border), event_id])
+
+
+def unannounced(store: Store, now: str) -> list[dict[str, Any]]:
+    """Local, live, not yet ended events whose registrations changed since followers last heard."""
+    return [_decode(row) for row in store.db.query(f"""
+        SELECT * FROM ({_SELECT} WHERE events.origin = 'local' AND events.deleted_at IS NULL AND events.ends_at > ?)
+        WHERE announced_participants IS NOT participant_count OR announced_cross_border IS NOT cross_border
+        ORDER BY id""", [now])]
+
+
 def select(
     store: Store, where: str = "1", params: Iterable[Any] = (), *, order: str = "events.starts_at, events.id",
     limit: int | None = None, offset: int = 0,
