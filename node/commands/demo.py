@@ -269,8 +269,8 @@ def run_demo(args: argparse.Namespace) -> Result:
         data = [{"space": n.space.name, "url": n.config.url, "remote_members": e} for n, e in zip(nodes, expected)]
         if args.exit_when_ready:
             return Result(data)
-        say("Press Ctrl-C to stop.")
-        try:
+        try:  # the line is printed inside: a signal right after it still ends in a clean stop
+            say("Press Ctrl-C to stop.")
             while all(node.process and node.process.poll() is None for node in nodes):
                 time.sleep(0.5)
         except KeyboardInterrupt:
