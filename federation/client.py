@@ -156,24 +156,36 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 class FederationClient:
-    """Owns one aiohttp session for the whole node: `async with FederationClient(settings) as client:`."""
+    """The node's one outbound client: `async with FederationClient(settings) as client:`.
+
+    Fetches (GET) and deliveries (POST) go through separate connection pools. A peer
+    verifying one of our deliveries may fetch a key from us, and we may have to fetch
+    its key to answer that fetch: with one shared per-host pool, our queued deliveries
+    to that peer would hold every connection while they wait, and neither side could
+    finish until the timeouts (a distributed deadlock, seen with 20 concurrent Joins).
+    """
 
     def __init__(self, settings: ClientSettings | None = None) -> None:
         self.settings = settings or ClientSettings()
-        self._session: aiohttp.ClientSession | None = None
+        self._fetches: aiohttp.ClientSession | None = None
+        self._deliveries: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        """Open the session (from a running loop, e.g. the app's cleanup_ctx); `close()` ends it."""
-        settings = self.settings
+        """Open the sessions (from a running loop, e.g. the app's cleanup_ctx); `close()` ends them."""
         ssl_context = ssl.create_default_context()
-        if settings.ca_file is not None:
-            ssl_context.load_verify_locations(cafile=str(settings.ca_file))
+        if self.settings.ca_file is not None:
+            ssl_context.load_verify_locations(cafile=str(self.settings.ca_file))
+        self._fetches = self._new_session(ssl_context)
+        self._deliveries = self._new_session(ssl_context)
+
+    def _new_session(self, ssl_context: ssl.SSLContext) -> aiohttp.ClientSession:
+        settings = self.settings
         connector = aiohttp.TCPConnector(
             resolver=GuardedResolver(settings.host_overrides or {}, settings.allow_private_network),
             ssl=ssl_context,
             limit_per_host=settings.max_connections_per_host,
         )
-        self._session = aiohttp.ClientSession(
+        return aiohttp.ClientSession(
             connector=connector,
             headers={"User-Agent": settings.user_agent},
             timeout=aiohttp.ClientTimeout(
@@ -187,9 +199,10 @@ class FederationClient:
         )
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        for session in (self._fetches, self._deliveries):
+            if session is not None:
+                await session.close()
+        self._fetches = self._deliveries = None
 
     async def __aenter__(self) -> FederationClient:
         await self.start()
@@ -260,14 +273,15 @@ class FederationClient:
     async def _request(
         self, method: str, url: URL, headers: dict[str, str], body: bytes, signer: Signer | None
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        if self._session is None:
+        session = self._deliveries if method == "POST" else self._fetches
+        if session is None:
             raise RuntimeError("FederationClient.start() was not awaited")
         self._check_url(url)
         if signer is not None:
             headers = httpsig.sign_request(
                 method, str(url), headers, body, key_id=signer.key_id, private_key=signer.private_key
             )
-        async with self._session.request(
+        async with session.request(
             method, url, headers=headers, data=body or None, allow_redirects=False
         ) as response:
             yield response

@@ -430,6 +430,31 @@ async def test_post_activity_returns_refusals_and_retry_after(peer_factory, rsa_
     assert peer.seen == ["/busy", "/moved"]
 
 
+async def test_pending_deliveries_never_starve_fetches_to_the_same_host(peer_factory, rsa_key) -> None:
+    """A peer answers our delivery only after we fetched something from it (as when it verifies the
+    delivery by fetching a key from us, and we must fetch its key to answer): with every delivery
+    connection to it taken, the fetch must still go through."""
+    fetched = asyncio.Event()
+
+    async def inbox(request: web.Request) -> web.Response:
+        await asyncio.wait_for(fetched.wait(), timeout=5)
+        return web.Response(status=202)
+
+    async def key(request: web.Request) -> web.Response:
+        response = await serve_object("/key")(request)
+        fetched.set()
+        return response
+
+    peer = await peer_factory({"/inbox": inbox, "/key": key})
+    settings = ClientSettings(allow_private_network=True, max_connections_per_host=2, total_timeout=8)
+    async with FederationClient(settings) as client:
+        deliveries = [asyncio.create_task(client.post_activity(peer.url("/inbox"), b"{}", signer=Signer(KEY_ID, rsa_key)))
+                      for _ in range(4)]
+        await asyncio.sleep(0.2)  # the deliveries hold every connection to the peer
+        assert (await client.get_object(peer.url("/key"), signer=None))["id"] == peer.url("/key")
+        assert [result.status for result in await asyncio.gather(*deliveries)] == [202] * 4
+
+
 async def test_post_activity_reports_network_failures_as_status_zero(rsa_key, unused_tcp_port: int) -> None:
     async with FederationClient(PRIVATE) as client:
         url = f"http://127.0.0.1:{unused_tcp_port}/inbox"
