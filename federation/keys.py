@@ -37,12 +37,21 @@ def load_public(pem: str | bytes) -> PublicKeyTypes:
     return serialization.load_pem_public_key(data)
 
 
-def write_private_key(path: Path, key: PrivateKeyTypes) -> None:
-    """Write a private key readable by its owner only (0600), refusing to overwrite."""
+def write_private_key(path: Path, key: PrivateKeyTypes, *, replace: bool = False) -> None:
+    """Write a private key readable by its owner only (0600), refusing to overwrite unless `replace`.
+
+    A replacement is written beside the old file and renamed over it, so a reader sees the old
+    key or the new one, never half a file, and the file is never readable by others.
+    """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    target = path.with_name(f".{path.name}.new") if replace else path
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(private_pem(key))
+        handle.flush()
+        os.fsync(handle.fileno())
+    if replace:
+        os.replace(target, path)
 
 
 def generate_ed25519() -> ed25519.Ed25519PrivateKey:

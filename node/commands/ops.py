@@ -7,7 +7,7 @@ import math
 from dataclasses import asdict
 from pathlib import Path
 
-from node.commands import Result, add_dir_arg, add_json_flag
+from node.commands import Result, add_dir_arg, add_json_flag, open_node
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace the node already in DIR (stop it first)")
     add_json_flag(p)
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("rotate-keys", help="replace the node's ActivityPub keys and tell the network (e.g. after a leak)")
+    add_dir_arg(p)
+    add_json_flag(p)
+    p.set_defaults(func=cmd_rotate_keys)
 
     p = sub.add_parser("check", help="check a node's configuration, files, database and public URL")
     add_dir_arg(p)
@@ -42,6 +47,20 @@ def cmd_backup(args: argparse.Namespace) -> Result:
     if report.skipped:
         lines.append(f"Left out (links, special files, or deleted during the backup): {', '.join(report.skipped)}")
     return Result(asdict(report), "\n".join(lines))
+
+
+def cmd_rotate_keys(args: argparse.Namespace) -> Result:
+    from node.services.key_rotation import rotate_keys
+
+    with open_node(args.dir) as (config, store):
+        rotation = rotate_keys(store, config)
+    text = (
+        f"New keys for the space, the node and {rotation.members} members; an Update of {rotation.announced} "
+        "actors is queued for their followers, who pick up the new public keys from it.\n"
+        "A running node signs with the new keys at once. Restoring a backup made before now brings "
+        "the old keys back: run rotate-keys again after such a restore."
+    )
+    return Result(asdict(rotation), text)
 
 
 def cmd_restore(args: argparse.Namespace) -> Result:

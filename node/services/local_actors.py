@@ -53,8 +53,14 @@ def username_of(config: Config, actor_id: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=64)
 def _load_key_file(path: Path) -> PrivateKeyTypes:
+    """Parsed once per version of the file: a running node signs with rotated keys at once."""
+    stat = path.stat()
+    return _parse_key_file(path, stat.st_ino, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_key_file(path: Path, _inode: int, _mtime_ns: int) -> PrivateKeyTypes:
     return keys.load_private(path.read_bytes())
 
 
