@@ -43,7 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _line(job: dict[str, Any]) -> str:
     text = (f"{job['space_id']}  {job['state']:7}  pages {job['pages_done']}  people {job['items_done']}"
             f"  rejected {job['items_rejected']}")
-    return text + (f"  ({job['error']})" if job["error"] else "")
+    text += f"  ({job['error']})" if job["error"] else ""
+    if job["state"] == "failed":
+        text += f"  next try {job['retry_at']}" if job["retry_at"] else "  no more automatic tries"
+    return text
 
 
 def _space_id(store: Store, followed: list[str], target: str) -> str:

@@ -16,7 +16,9 @@ A peer may be hostile or broken, so everything is bounded and nothing is trusted
   a member of this space (`memberOf`) when it names one. Pages are read as plain JSON for
   the same reason: nothing in them is taken on trust.
 The page is the unit of progress: a run that stops in the middle of one reads it again, and
-a run that cannot finish a single page fails.
+a run that cannot finish a single page fails. A failed walk (the space was down, say) is tried
+again on its own, resuming where it stopped, after 5 and 30 minutes, 2, 6 and 12 hours, then
+daily twice; after that only `catalogue refresh` (or the admin page) starts it again.
 When a walk ends normally with nothing rejected, entries of that space it did not see
 (people who left while we were not following) are removed.
 """
@@ -69,6 +71,15 @@ class _Stop(Exception):
 
 
 DEFAULT_LIMITS = Limits()
+# After the n-th failure in a row, wait RETRY_DELAYS[n-1]; after the last one, only an admin's refresh retries.
+RETRY_DELAYS = tuple(timedelta(minutes=m) for m in (5, 30, 120, 360, 720, 1440, 1440))
+
+
+def retry_time(attempts: int) -> str | None:
+    """When a walk that failed `attempts` times in a row is tried again (None: no more tries)."""
+    if attempts > len(RETRY_DELAYS):
+        return None
+    return (now() + RETRY_DELAYS[attempts - 1]).isoformat(timespec="seconds")
 
 
 def queue(store: Store, space_id: str) -> dict[str, Any]:
@@ -142,10 +153,15 @@ class _Walk:
         return dict(self.job)
 
     def finish(self, state: str, error: str | None) -> dict[str, Any]:
+        """Done resets the attempts; a failure plans the next try (resuming at `next_url`), if any is left."""
+        attempts = self.job["attempts"] + 1 if state == "failed" else 0
+        retry_at = retry_time(attempts) if state == "failed" else None
         log.info("backfill.finished", extra={"space": self.space_id, "state": state, "error": error,
-                                              "items": self.job["items_done"], "rejected": self.job["items_rejected"]})
+                                              "items": self.job["items_done"], "rejected": self.job["items_rejected"],
+                                              "retry_at": retry_at})
         return self.save(state=state, error=error, finished_at=now_iso(), lease_until=None,
-                         next_url=None if state == "done" else self.job["next_url"])
+                         next_url=None if state == "done" else self.job["next_url"],
+                         attempts=attempts, retry_at=retry_at)
 
     async def pages(self) -> None:
         if self.space_id not in catalogue.followed_spaces(self.store, self.config):

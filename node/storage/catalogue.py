@@ -359,7 +359,7 @@ def queue_job(store: Store, space_id: str, lease_until: str | None = None) -> di
         """INSERT INTO backfill_jobs (space_id, state, queued_at, lease_until, started_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (space_id) DO UPDATE SET state = excluded.state, next_url = NULL, pages_done = 0,
              items_done = 0, items_rejected = 0, queued_at = excluded.queued_at, lease_until = excluded.lease_until,
-             started_at = excluded.started_at, finished_at = NULL, error = NULL
+             started_at = excluded.started_at, finished_at = NULL, error = NULL, attempts = 0, retry_at = NULL
            WHERE backfill_jobs.state != 'running' OR backfill_jobs.lease_until < excluded.queued_at""",
         [space_id, state, stamp, lease_until, started],
     )
@@ -367,21 +367,24 @@ def queue_job(store: Store, space_id: str, lease_until: str | None = None) -> di
 
 
 def claim_job(store: Store, lease_until: str, space_id: str | None = None) -> dict[str, Any] | None:
-    """Take the oldest due job (queued, or running with an expired lease: its owner died).
+    """Take the oldest due job (queued, running with an expired lease: its owner died, or failed
+    with its retry time reached).
 
     The UPDATE's WHERE repeats the due condition, so two processes never claim the same job.
     """
     stamp = now_iso()
-    due = "(state = 'queued' OR (state = 'running' AND lease_until < ?))"
-    where, params = (f"{due} AND space_id = ?", [stamp, space_id]) if space_id else (due, [stamp])
-    candidate = store.conn.execute(f"SELECT id FROM backfill_jobs WHERE {where} ORDER BY queued_at, id LIMIT 1",
-                                   params).fetchone()
+    due = ("(state = 'queued' OR (state = 'running' AND lease_until < :now)"
+           " OR (state = 'failed' AND retry_at <= :now))")
+    where, params = (f"{due} AND space_id = :space", {"now": stamp, "space": space_id}) if space_id else (due, {"now": stamp})
+    candidate = store.conn.execute(
+        f"SELECT id FROM backfill_jobs WHERE {where} ORDER BY coalesce(retry_at, queued_at), id LIMIT 1", params,
+    ).fetchone()
     if candidate is None:
         return None
     claimed = store.conn.execute(
-        f"UPDATE backfill_jobs SET state = 'running', lease_until = ?, started_at = coalesce(started_at, ?) "
-        f"WHERE id = ? AND {due}",
-        [lease_until, stamp, candidate[0], stamp],
+        "UPDATE backfill_jobs SET state = 'running', lease_until = :lease, started_at = coalesce(started_at, :now) "
+        f"WHERE id = :id AND {due}",
+        {"lease": lease_until, "now": stamp, "id": candidate[0]},
     ).rowcount
     if not claimed:
         return None

@@ -7,6 +7,7 @@ the JSON API is the open web's view whoever asks, like `/api/members`.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -164,7 +165,9 @@ async def admin_page(request: web.Request) -> web.Response:
         "needs": matching.unmet_needs(store, request.app[SKILLS], local_actors.space_id(config), lang=lang,
                                       country=config.country),
         "entries": status["entries"],
-        "jobs": [job | {"name": follows_service.describe(store, job["space_id"])["name"]} for job in status["jobs"]],
+        "jobs": [job | {"name": follows_service.describe(store, job["space_id"])["name"],
+                        "finished": _moment(job["finished_at"]), "retry": _moment(job["retry_at"])}
+                 for job in status["jobs"]],
         "notice": take_flash(request),
         "country_name": lambda code: catalogue.country_name(code, lang),
     }
@@ -217,3 +220,7 @@ async def api_matches(request: web.Request) -> web.Response:
                                        cross_border_first=_yes_no(request.query, "cross_border_first", default=True),
                                        widen=_yes_no(request.query, "widen"))
     return api._json({"member": actor_id, "needs": needs})
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

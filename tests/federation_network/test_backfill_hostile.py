@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from federation.jsonld import COFFEE_CONTEXT
-from node.appkeys import CONFIG, FETCH
+from node.appkeys import BACKFILL, CONFIG, FETCH
 from node.services import backfill
 from node.services.remote_actors import remember
 from node.storage import catalogue as catalogue_store
@@ -33,6 +34,7 @@ class HostileSpace:
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # path?query -> page document
     delays: dict[str, float] = field(default_factory=dict)  # path?query -> seconds before answering
     huge: set[str] = field(default_factory=set)  # path?query answered with 5 MB
+    down: set[str] = field(default_factory=set)  # path?query answered 503
     hits: list[str] = field(default_factory=list)
     runner: web.AppRunner | None = None
 
@@ -58,6 +60,8 @@ class HostileSpace:
         await asyncio.sleep(self.delays.get(key, 0))
         if key in self.huge:
             return web.Response(body=b'{"id": "' + b"x" * 5_000_000 + b'"}', content_type=AP)
+        if key in self.down:
+            raise web.HTTPServiceUnavailable()
         if key == "/":
             doc = {"@context": COFFEE_CONTEXT, "id": self.space_id, "type": "Organization", "name": "Hostile Hub",
                    "inbox": f"{self.base}/inbox", "outbox": f"{self.base}/outbox", "members": f"{self.base}/members",
@@ -174,3 +178,36 @@ async def test_paused_job_resumes_after_a_restart(node_factory) -> None:
     assert job["pages_done"] == 5 and job["items_done"] == 5 and job["error"] is None
     assert space.hits.count("/members?page=1") == 1  # the resumed walk did not start over
     assert len(people(lille, space)) == 5
+
+
+async def test_a_failed_walk_is_tried_again_on_its_own_where_it_stopped(node_factory) -> None:
+    lille = await node_factory()
+    space = await hostile_space(lille)
+    try:
+        space.page(1, [f"{space.base}/@ana"], next_page=2)
+        space.page(2, [f"{space.base}/@ben"], next_page=None)
+        space.down.add("/members?page=2")  # the space's server falls over in the middle of the walk
+        job = await run_job(lille, space)
+        assert (job["state"], job["attempts"], job["next_url"]) == ("failed", 1, f"{space.base}/members?page=2")
+        wait = datetime.fromisoformat(job["retry_at"]) - datetime.now(timezone.utc)
+        assert timedelta(minutes=4) < wait <= timedelta(minutes=5)
+        assert backfill.claim(lille.store) is None  # not before its time
+
+        space.down.clear()  # it is back; the planned time comes (moved forward here, not waited for)
+        lille.store.conn.execute("UPDATE backfill_jobs SET retry_at = ? WHERE space_id = ?",
+                                 [(datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat(timespec="seconds"),
+                                  space.space_id])
+        lille.app[BACKFILL].wake()
+        job = await eventually(lambda: (lambda j: j if j["state"] == "done" else None)(
+            catalogue_store.job(lille.store, space.space_id)), timeout=10)
+    finally:
+        await space.runner.cleanup()
+    assert (job["attempts"], job["retry_at"], job["error"]) == (0, None, None)
+    assert space.hits.count("/members?page=1") == 1  # resumed at page 2
+    assert people(lille, space) == {f"{space.base}/@ana", f"{space.base}/@ben"}
+
+
+def test_retries_stop_after_about_three_days() -> None:
+    planned = [backfill.retry_time(attempt) for attempt in range(1, 10)]
+    assert all(planned[:7]) and planned[7:] == [None, None]
+    assert sum(backfill.RETRY_DELAYS, timedelta()) < timedelta(days=3, hours=1)
