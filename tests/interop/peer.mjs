@@ -93,6 +93,7 @@ const state = {
   following: new Map(), // actor id -> { follow: Follow, state: "pending" | "accepted" | "rejected" }
   documents: new Map(), // path -> JSON-LD of objects and activities this peer created
   onFollow: "accept",   // how to answer a Follow: accept | reject | ignore
+  authorizedFetches: [], // { key, owner } of each signed GET Fedify verified (authorized fetch)
 };
 
 // Lets the inbox listeners see how the request that carried an activity was signed.
@@ -219,6 +220,9 @@ federation
   })
   .setCounter((_ctx, identifier) => (identifier === USERNAME ? state.followers.size : null));
 
+// The `following` collection requires authorized fetch (as Mastodon's secure mode does):
+// Fedify verifies the GET's signature with its own code, fetching the signer's key, and
+// answers 401 to anything unsigned or unverifiable.  The verified owners are kept.
 federation
   .setFollowingDispatcher("/users/{identifier}/following", (_ctx, identifier) => {
     if (identifier !== USERNAME) return null;
@@ -226,6 +230,11 @@ federation
       .filter(([, f]) => f.state === "accepted")
       .map(([id]) => new URL(id));
     return { items };
+  })
+  .authorize((_ctx, _identifier, signedKey, signedKeyOwner) => {
+    if (signedKey == null || signedKeyOwner == null) return false;
+    state.authorizedFetches.push({ key: signedKey.id?.href ?? null, owner: signedKeyOwner.id?.href ?? null });
+    return true;
   });
 
 federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
@@ -654,6 +663,7 @@ async function control(method, path, body) {
         onFollow: state.onFollow,
         followers: [...state.followers.keys()],
         following: Object.fromEntries([...state.following].map(([id, f]) => [id, f.state])),
+        authorizedFetches: state.authorizedFetches,
       };
     case "POST /_control/reset":
       state.inbox.length = 0;

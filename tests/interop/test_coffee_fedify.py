@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from federation.errors import FetchError
+from node.appkeys import CLIENT, FETCH
 from tests.federation_network.helpers import cli, eventually, handle, set_member
 from tests.interop.peer import FedifyPeer, PeerError
 
@@ -183,8 +185,23 @@ async def test_our_space_follows_the_peer_and_reads_its_accept(node, fedify_peer
         "SELECT signer, state, error FROM inbox WHERE type = 'Accept' AND actor = ?",
         [fedify_peer.actor_id]).fetchone()
     assert accept == (f"{fedify_peer.actor_id}#main-key", "done", None)
-    # and our fetch of Fedify's actor was a signed GET (draft-cavage, our instance key). This
-    # peer does not require authorized fetch, so Fedify answers it without verifying it.
+    # and our fetch of Fedify's actor was a signed GET (draft-cavage, our instance key). The
+    # actor itself is public; test 6 has Fedify verify such a GET under authorized fetch.
     gets = [r for r in await fedify_peer.requests() if r["method"] == "GET" and r["path"] == "/users/peer"]
     assert gets and all(r["status"] == 200 and r["scheme"] == "draft-cavage"
                         and r["keyId"].startswith(f"{node.url}/") for r in gets), gets
+
+
+# 6. Fedify verifies our signed fetches --------------------------------------------------------------
+
+async def test_fedify_verifies_our_signed_get_under_authorized_fetch(node, fedify_peer) -> None:
+    """The peer's `following` collection needs a signature Fedify can verify (its own verifier
+    fetches our Application actor's key); unsigned, the same GET gets 401."""
+    following = f"{fedify_peer.actor_id}/following"
+    collection = await node.app[FETCH](following)  # the node's signed fetch, as discovery uses it
+    assert collection["id"] == following and collection["type"] == "OrderedCollection"
+    assert (await fedify_peer.state())["authorizedFetches"] == [
+        {"key": f"{node.url}/actor#main-key", "owner": f"{node.url}/actor"}]
+    with pytest.raises(FetchError, match="401"):
+        await node.app[CLIENT].get_object(following, signer=None)
+    assert len((await fedify_peer.state())["authorizedFetches"]) == 1
