@@ -174,6 +174,49 @@ async def test_peer_events_need_a_followed_origin_and_only_the_owner_changes_the
     assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["deleted_at"]
 
 
+async def test_an_announced_event_is_read_from_its_origin_and_owned_by_its_organiser() -> None:
+    """Mobilizon's relay and groups share events with Announce: we take the event from its origin,
+    never the announcer's copy, and only its organiser may change it afterwards."""
+    load_handlers()
+    store = make_store()
+    relay = "https://mobilizon.example/relay"
+    served = {MOBILIZON_EVENT["id"]: MOBILIZON_EVENT,
+              "https://mobilizon.example/notes/1": {"id": "https://mobilizon.example/notes/1", "type": "Note"},
+              "https://mobilizon.example/events/foreign": MOBILIZON_EVENT | {
+                  "id": "https://mobilizon.example/events/foreign", "attributedTo": "https://elsewhere.example/@x"}}
+    fetched: list[str] = []
+
+    async def fetch(url: str) -> dict[str, Any]:
+        fetched.append(url)
+        if url in served:
+            return served[url]
+        return {"id": url, "type": "Group", "inbox": f"{url}/inbox", "name": "Repair Café Lille",
+                "preferredUsername": url.rsplit("@", 1)[-1]}
+
+    async def announce(obj: Any, actor: str = relay) -> None:
+        activity = {"id": f"{actor}/announces/{len(fetched)}", "type": "Announce", "actor": actor, "object": obj,
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+        await dispatch(InboundContext(store=store, config=CONFIG, activity=activity, actor=actor, recipient=None,
+                                      fetch=fetch))
+
+    await announce(MOBILIZON_EVENT["id"])
+    assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"]) is None and fetched == []  # we follow no one there
+    follows_store.put(store, "https://esco.test/", relay, "https://esco.test/activities/f1", "accepted")
+    await announce(MOBILIZON_EVENT | {"name": "Forged by the announcer"})  # an embedded copy is not taken as is
+    stored = events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])
+    assert stored["name_map"] == {"fr": "Repair Café de décembre"} and fetched[0] == MOBILIZON_EVENT["id"]
+    assert (stored["organiser_id"], stored["published_by"]) == (MOBILIZON_ACTOR, MOBILIZON_ACTOR)
+    # The announcer cannot change it; its organiser can.
+    await deliver(store, "Update", MOBILIZON_EVENT | {"name": "Hijacked"}, actor=relay)
+    assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["name_map"] == stored["name_map"]
+    await deliver(store, "Update", MOBILIZON_EVENT | {"name": "Repair Café de janvier"})
+    assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["name_map"] == {"fr": "Repair Café de janvier"}
+    # Shared notes, and events whose organiser is on another origin than the event, stay out.
+    await announce("https://mobilizon.example/notes/1")
+    await announce("https://mobilizon.example/events/foreign")
+    assert events_store.count(store) == 1
+
+
 async def test_an_event_naming_us_as_cohost_is_taken_without_a_follow() -> None:
     store = make_store()
     invitation = MOBILIZON_EVENT | {"id": "https://mobilizon.example/events/cohosted", "organizers": {

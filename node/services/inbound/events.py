@@ -4,6 +4,8 @@
   follow its origin (or it names our space as cohost); later changes only count
   from its organiser or the actor whose Create we stored. The inbox already
   checked that the event's id is on the sender's origin.
+- Announce(Event) from a followed server (Mobilizon groups and relays): the event is read
+  from its origin and belongs to its organiser.
 - Delete(Tombstone or Event) of such an event, by the same people.
 - Join / Leave / Undo(Join) of one of our events by a peer's person.
 - Accept / Reject(Join) of our members' Joins (the inbox checked that the answer
@@ -36,14 +38,44 @@ async def _object(ctx: InboundContext) -> dict[str, Any] | None:
 @handler("Update", "Event")
 async def on_event(ctx: InboundContext) -> None:
     doc = await _object(ctx)
-    if doc is None:
+    if doc is not None:
+        await _store_event(ctx, _parse(ctx, doc), published_by=ctx.actor)
+
+
+@handler("Announce")
+async def on_announce(ctx: InboundContext) -> None:
+    """Mobilizon's groups and relays share events with Announce. The event is always read from
+    its origin (an announcer, even on the same server, does not speak for someone else's event),
+    and its organiser, not the announcer, owns it here."""
+    if not ctx.object_id or local_actors.is_local(ctx.config, ctx.object_id):
         return
-    parsed = event_documents.event_from_ap(doc, default_language=publication.main_language(ctx.store))
+    fields = {"event": ctx.object_id, "actor": ctx.actor}
+    if not follows_origin_of(ctx.store, ctx.actor):
+        log.info("event.announce_ignored", extra=fields | {"reason": "not followed"})
+        return
+    doc = await ctx.fetch(ctx.object_id)
+    if doc.get("type") != "Event":
+        return  # other shared objects (notes, profiles) are not for the agenda
+    parsed = _parse(ctx, doc)
+    organiser = parsed["organiser"]["id"]
+    if not organiser or not origin.same_origin(organiser, parsed["id"]):
+        log.info("event.announce_ignored", extra=fields | {"reason": "no organiser on the event's origin"})
+        return
+    await _store_event(ctx, parsed, published_by=organiser, announced=True)
+
+
+def _parse(ctx: InboundContext, doc: dict[str, Any]) -> dict[str, Any]:
+    return event_documents.event_from_ap(doc, default_language=publication.main_language(ctx.store))
+
+
+async def _store_event(ctx: InboundContext, parsed: dict[str, Any], *, published_by: str, announced: bool = False) -> None:
+    """Store or update a peer's event. `announced`: it was fetched from its origin for an
+    Announce, so it is the organiser's own current version, whoever shared it."""
     if not parsed["id"] or local_actors.is_local(ctx.config, parsed["id"]):
         return
     existing = events_store.get_by_ap_id(ctx.store, parsed["id"])
     fields = {"event": parsed["id"], "actor": ctx.actor}
-    if existing is not None and not events_service.remote_owner(existing, ctx.actor):
+    if existing is not None and not (announced or events_service.remote_owner(existing, ctx.actor)):
         log.info("event.update_ignored_not_owner", extra=fields)
         return
     ours = local_actors.space_id(ctx.config)
@@ -51,14 +83,14 @@ async def on_event(ctx: InboundContext) -> None:
     if existing is None and not (parsed["public"] and (invited or follows_origin_of(ctx.store, ctx.actor))):
         log.info("event.ignored", extra=fields | {"public": parsed["public"]})
         return
-    organiser = dict(parsed["organiser"]) if parsed["organiser"]["id"] else {"id": ctx.actor, "name": "", "country": ""}
+    organiser = dict(parsed["organiser"]) if parsed["organiser"]["id"] else {"id": published_by, "name": "", "country": ""}
     if not origin.same_origin(organiser["id"], parsed["id"]):
-        organiser = {"id": ctx.actor, "name": "", "country": ""}  # a peer speaks for its own actors only
+        organiser = {"id": published_by, "name": "", "country": ""}  # a peer speaks for its own actors only
     known = await remote_actors.fetch_actor(ctx.store, ctx.fetch, organiser["id"])
     organiser["name"] = organiser.get("name") or known["name"] or known["preferred_username"]
     organiser["country"] = organiser.get("country") or events_service.actor_country(known["document"])
     saved = events_service.save_remote(ctx.store, ctx.config, parsed, origin=origin.origin(parsed["id"]),
-                                       published_by=ctx.actor, organiser=organiser)
+                                       published_by=published_by, organiser=organiser)
     log.info("event.stored" if saved else "event.unchanged", extra=fields)
 
 
