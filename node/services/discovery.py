@@ -74,18 +74,28 @@ def _following_state(store: Store, config: Config) -> set[str]:
 
 
 async def refresh(store: Store, config: Config, fetch: Fetch, sources: list[str] | None = None) -> list[dict[str, Any]]:
-    """Read the `following` of the spaces we follow (or of `sources`) and cache the spaces found."""
-    sources = (sources if sources is not None else catalogue.followed_spaces(store, config))[:MAX_SOURCES]
+    """Read the `following` of the spaces we follow (or of `sources`) and cache the spaces found.
+
+    A full refresh (no `sources`) also forgets the cached spaces that no space we follow lists
+    any more, unless the space that listed them could not be read this time.
+    """
+    full = sources is None
+    followed = catalogue.followed_spaces(store, config)
+    sources = (sources if sources is not None else followed)[:MAX_SOURCES]
     cached = {row["id"]: row for row in catalogue_store.discovered(store)}
     fresh_after = (now() - RECHECK_AFTER).isoformat(timespec="seconds")
     budget = MAX_FETCHES
     found: list[dict[str, Any]] = []
+    read: set[str] = set()  # sources whose list was read whole
+    listed: set[str] = set()
     for source in sources:
         try:
             candidates = await following_of(fetch, source)
         except FederationError as exc:
             log.info("discovery.source_unreadable", extra={"source": source, "reason": str(exc)})
             continue
+        read.add(source)
+        listed.update(candidates)
         for actor_id in candidates:
             if local_actors.is_local(config, actor_id) or domains_store.is_blocked(store, origin_mod.host_of(actor_id)):
                 continue
@@ -93,6 +103,7 @@ async def refresh(store: Store, config: Config, fetch: Fetch, sources: list[str]
                 found.append(cached[actor_id])
                 continue
             if budget == 0:
+                read.discard(source)  # not all of it was checked: keep what it listed before
                 break
             budget -= 1
             row = await _space_row(fetch, actor_id, source)
@@ -100,7 +111,12 @@ async def refresh(store: Store, config: Config, fetch: Fetch, sources: list[str]
                 catalogue_store.put_discovered(store, row)
                 cached[actor_id] = row | {"discovered_at": now().isoformat(timespec="seconds")}
                 found.append(row)
-    log.info("discovery.refreshed", extra={"sources": len(sources), "spaces": len(found)})
+    if full:
+        gone = [row["id"] for row in cached.values()
+                if row["id"] not in listed and (row["via"] in read or row["via"] not in followed)]
+        catalogue_store.forget_discovered(store, gone)
+    log.info("discovery.refreshed", extra={"sources": len(sources), "spaces": len(found),
+                                           "forgotten": len(gone) if full else 0})
     return found
 
 

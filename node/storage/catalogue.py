@@ -406,5 +406,9 @@ def put_discovered(store: Store, row: dict[str, Any]) -> None:
     store.db["discovered_spaces"].upsert(row | {"discovered_at": now_iso()}, pk="id")
 
 
+def forget_discovered(store: Store, ids: list[str]) -> None:
+    store.conn.executemany("DELETE FROM discovered_spaces WHERE id = ?", [(space_id,) for space_id in ids])
+
+
 def discovered(store: Store) -> list[dict[str, Any]]:
     return list(store.db.query("SELECT * FROM discovered_spaces ORDER BY country, name COLLATE NOCASE"))

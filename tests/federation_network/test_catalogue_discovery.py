@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from node.appkeys import DISCOVERY
 from node.storage import catalogue as catalogue_store
-from tests.federation_network.helpers import eventually, follow, handle
+from tests.federation_network.helpers import cli, eventually, follow, handle
 from tests.web import add_member, login, submit
 
 
@@ -48,3 +51,21 @@ async def test_a_trusted_space_is_followed_with_the_spaces_it_follows(node_facto
     await roubaix.restart()
     await eventually(lambda: follows(roubaix, tournai) == "accepted", timeout=10)
     await eventually(lambda: follows(roubaix, mons) == "accepted", timeout=10)
+
+
+async def test_a_space_no_longer_followed_by_anyone_we_follow_is_forgotten(node_factory) -> None:
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    mons = await node_factory(name="Co-nnexion", slug="connexion", country="BE", city="Mons")
+    await follow(tournai, mons)
+    await follow(lille, tournai)
+    await eventually(lambda: catalogue_store.discovered(lille.store), timeout=10)
+
+    await mons.stop()  # Mons is down: while Tournai still lists it, Lille keeps it
+    lille.app[DISCOVERY].wake()
+    await asyncio.sleep(0.5)
+    assert [row["id"] for row in catalogue_store.discovered(lille.store)] == [f"{mons.url}/"]
+
+    assert await cli("unfollow", str(tournai.config.data_dir), f"{mons.url}/") == 0  # Tournai stops following it
+    lille.app[DISCOVERY].wake()
+    await eventually(lambda: catalogue_store.discovered(lille.store) == [], timeout=10)
