@@ -166,6 +166,8 @@ async def test_an_unmatched_label_offers_candidates(node) -> None:
     assert status == 400
     assert "choose one of these" in html and f'value="{GRAPHIC_DESIGN}"' in html
     assert 'value="Kept"' in html  # the other fields come back as typed
+    assert 'name="skills_offered_add" value="graphi"' in html  # and so does the skill text, to be corrected
+    assert 'name="skills_sought_add" value=""' in html
     assert members_store.get(node.store, alice["id"]) == alice
 
 

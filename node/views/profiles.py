@@ -71,8 +71,10 @@ async def edit_submit(request: web.Request) -> web.Response:
             remove_avatar="remove_avatar" in form, config=request.app[CONFIG],
         )
     except CoffeeError as exc:
+        # Text typed in a picker that could not be resolved comes back, so the member can correct it.
+        typed = {name: form_text(form, f"{name}_add") for name in picker_errors}
         return _edit_page(request, user | fields, error=exc, picker_errors=picker_errors, candidates=candidates,
-                          status=exc.status)
+                          typed=typed, status=exc.status)
     raise web.HTTPSeeOther(f"/@{user['username']}?saved=1")
 
 
@@ -112,6 +114,7 @@ def _edit_page(
     error: CoffeeError | None = None,
     picker_errors: dict[str, InvalidInput] | None = None,
     candidates: dict[str, list[SkillHit]] | None = None,
+    typed: dict[str, str] | None = None,
     welcome: bool = False,
     status: int = 200,
 ) -> web.Response:
@@ -128,6 +131,7 @@ def _edit_page(
             name: [(uri, skills.label(uri, lang)) for uri in values[name] if skills.get(uri)] for name in SKILL_FIELDS
         },
         "candidates": candidates or {},
+        "typed": typed or {},
         "skill_errors": skill_errors,
         "common_languages": check.COMMON_LANGUAGES,
         "other_languages": check.uncommon_languages(lang),
