@@ -132,7 +132,7 @@ def cmd_add(args: argparse.Namespace) -> Result:
         index = load_skill_index()
         draft, problems = draft_member(store, index, values, label_language(store))
         if draft is None:
-            raise InvalidInput(" ".join(problems))
+            raise InvalidInput("%(problems)s", problems=" ".join(problems))  # each already a sentence
         if password is None:
             member, _token, url = invitations.invite(
                 store, config, username=draft.username, display_name=draft.display_name, role=draft.role,
