@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 
 import jsonschema
@@ -12,7 +13,7 @@ from node.services import events as ev
 from node.storage import events as events_store
 from tests.test_api import openapi_schema
 from tests.test_event_documents import schema
-from tests.profiles_web import post_form
+from tests.profiles_web import png_bytes, post_form
 from tests.test_events import values
 from tests.test_space import with_changes
 from tests.web import add_member, csrf_from, login, submit
@@ -223,3 +224,38 @@ async def test_api_events(node) -> None:
             assert resp.status == 400
             error = await resp.json()
             assert error["field"] == field and error["status"] == 400
+
+
+async def test_an_uploaded_picture_is_re_encoded_and_replaced_cleanly(node) -> None:
+    from PIL import Image
+
+    http = await admin_client(node)
+    media_dir = node.config.media_dir
+    form = list(FORM.items())
+    status, body, location = await post_form(http, "/events/new", "/events/new",
+                                             [*form, ("image_file", ("flyer.png", png_bytes(3000, 1500), "image/png"))])
+    assert status == 303, body
+    event = events_store.get_by_uuid(node.store, location.rsplit("/", 1)[1])
+    first = event["image"]
+    assert first.startswith(f"{node.url}/media/") and first.endswith(".webp")
+    async with http.get(first) as resp:
+        assert resp.status == 200 and resp.content_type == "image/webp"
+        with Image.open(io.BytesIO(await resp.read())) as picture:
+            assert picture.size == (1600, 800)  # wide enough for a banner, no bigger
+    async with http.get(location) as resp:
+        assert f'<img src="{first}"' in await resp.text()
+
+    # Not a picture: the form comes back, the event keeps its picture, no file is left behind.
+    files_before = sorted(media_dir.iterdir())
+    status, body, _location = await post_form(http, location + "/edit", location + "/edit", [
+        *form, ("image", first), ("image_file", ("flyer.png", b"%PDF-1.4 not an image", "image/png"))])
+    assert status == 400 and "This file is not a picture" in body
+    assert sorted(media_dir.iterdir()) == files_before
+    assert events_store.get_by_uuid(node.store, event["uuid"])["image"] == first
+
+    # A new picture replaces the old one, whose file goes.
+    status, _body, _location = await post_form(http, location + "/edit", location + "/edit", [
+        *form, ("image", first), ("image_file", ("new.png", png_bytes(800, 600), "image/png"))])
+    assert status == 303
+    second = events_store.get_by_uuid(node.store, event["uuid"])["image"]
+    assert second != first and [p.name for p in media_dir.iterdir()] == [second.rsplit("/", 1)[1]]

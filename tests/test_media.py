@@ -27,7 +27,7 @@ def jpeg_with_gps() -> bytes:
 
 
 def test_pictures_are_resized_and_stripped(tmp_path) -> None:
-    name = media.save_avatar(tmp_path, jpeg_with_gps(), "image/jpeg")
+    name = media.save_picture(tmp_path, jpeg_with_gps(), "image/jpeg")
     assert media.NAME_RE.match(name)
     with Image.open(tmp_path / name) as image:
         assert image.format == "WEBP" and image.size == (512, 384)
@@ -38,7 +38,7 @@ def test_animated_gif_keeps_its_first_frame(tmp_path) -> None:
     frames = [Image.new("P", (64, 64), colour) for colour in (1, 2)]
     buffer = io.BytesIO()
     frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
-    with Image.open(tmp_path / media.save_avatar(tmp_path, buffer.getvalue(), "image/gif")) as image:
+    with Image.open(tmp_path / media.save_picture(tmp_path, buffer.getvalue(), "image/gif")) as image:
         assert image.size == (64, 64) and getattr(image, "n_frames", 1) == 1
 
 
@@ -54,7 +54,7 @@ def test_animated_gif_keeps_its_first_frame(tmp_path) -> None:
 )
 def test_non_pictures_are_refused(tmp_path, data, declared, error) -> None:
     with pytest.raises(error) as caught:
-        media.save_avatar(tmp_path, data, declared)
+        media.save_picture(tmp_path, data, declared)
     assert caught.value.field == "avatar"
     assert list(tmp_path.iterdir()) == []
 
@@ -64,7 +64,7 @@ def test_decompression_bombs_are_refused(tmp_path, size) -> None:
     buffer = io.BytesIO()
     Image.new("1", size).save(buffer, format="PNG")  # a few KB on disk, tens of megapixels
     with pytest.raises(InvalidInput, match="too many pixels"):
-        media.save_avatar(tmp_path, buffer.getvalue(), "image/png")
+        media.save_picture(tmp_path, buffer.getvalue(), "image/png")
 
 
 def test_only_generated_names_are_served(tmp_path) -> None:

@@ -156,7 +156,7 @@ def update_profile(
 ) -> dict[str, Any]:
     """Store the profile fields and the picture change together, or nothing.
 
-    `new_avatar` is a file just written by `media.save_avatar`: this call owns it, so it is
+    `new_avatar` is a file just written by `media.save_picture`: this call owns it, so it is
     deleted when the update is refused, and the picture it replaces is deleted on success.
     """
     try:
@@ -174,10 +174,10 @@ def update_profile(
                 announce.member_changed(store, config, member, updated)
     except Exception:
         if new_avatar is not None and media_dir is not None:
-            media.delete_avatar(media_dir, new_avatar)
+            media.delete_picture(media_dir, new_avatar)
         raise
     if media_dir is not None and member["avatar"] and member["avatar"] != updated["avatar"]:
-        media.delete_avatar(media_dir, member["avatar"])
+        media.delete_picture(media_dir, member["avatar"])
     return updated
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Mapping
@@ -12,9 +13,9 @@ from multidict import MultiDictProxy
 
 from node import i18n
 from node.appkeys import CLIENT, CONFIG, DELIVERY, FETCH, LANG, STORE, USER
-from node.errors import CoffeeError, InvalidInput, NotFound, PermissionDenied
+from node.errors import CoffeeError, InvalidInput, NotFound, PermissionDenied, TooLarge
 from node.render import render
-from node.services import event_documents, local_actors
+from node.services import event_documents, local_actors, media
 from node.services import events as events_service
 from node.services.fields import KNOWN_LANGUAGES
 from node.storage import events as events_store
@@ -202,8 +203,9 @@ def _form_page(request: web.Request, values: Mapping[str, Any], *, event: Mappin
         "values": values, "event": event, "languages": _form_languages(request), "all_languages": KNOWN_LANGUAGES,
         "categories": events_service.CATEGORIES, "zones": COMMON_ZONES, "place_kinds": events_service.PLACE_KINDS,
         "modes": events_service.REGISTRATION_MODES, "statuses": events_service.STATUSES,
+        "max_upload_mb": media.MAX_UPLOAD_BYTES // (1024 * 1024),
         "error": error.translated(_gettext(request)) if error else None, "error_field": error.field if error else None,
-    }, status=400 if error else 200)
+    }, status=error.status if error else 200)
 
 
 @login_required
@@ -215,11 +217,16 @@ async def new_form(request: web.Request) -> web.Response:
 
 @login_required
 async def new_submit(request: web.Request) -> web.Response:
-    values = _values_from_form(await request.post(), _form_languages(request))
+    form = await request.post()
+    values = _values_from_form(form, _form_languages(request))
+    picture = None
     try:
+        picture = await _save_upload(request, form)
         event = events_service.create_event(request.app[STORE], request.app[CONFIG],
-                                            await _with_cohosts(request, values, []), by=request[USER])
-    except InvalidInput as exc:
+                                            await _with_cohosts(request, _with_picture(request, values, picture), []),
+                                            by=request[USER])
+    except (InvalidInput, TooLarge) as exc:
+        media.delete_picture(request.app[CONFIG].media_dir, picture)
         return _form_page(request, values, event=None, error=exc)
     raise _published(request, f"/events/{event['uuid']}")
 
@@ -237,13 +244,41 @@ async def edit_submit(request: web.Request) -> web.Response:
     event = _event(request)
     if not events_service.can_manage(request[USER], event):
         raise PermissionDenied("Only the event's organisers and the space's admins can do this.")
-    values = _values_from_form(await request.post(), _form_languages(request))
+    form = await request.post()
+    values = _values_from_form(form, _form_languages(request))
+    picture = None
     try:
-        events_service.update_event(request.app[STORE], request.app[CONFIG], event["uuid"],
-                                    await _with_cohosts(request, values, event["cohosts"]), by=request[USER])
-    except InvalidInput as exc:
+        picture = await _save_upload(request, form)
+        updated = events_service.update_event(
+            request.app[STORE], request.app[CONFIG], event["uuid"],
+            await _with_cohosts(request, _with_picture(request, values, picture), event["cohosts"]), by=request[USER])
+    except (InvalidInput, TooLarge) as exc:
+        media.delete_picture(request.app[CONFIG].media_dir, picture)
         return _form_page(request, values, event=event, error=exc)
+    if updated["image"] != event["image"]:  # a picture we stored and no longer use
+        media.delete_picture(request.app[CONFIG].media_dir, _own_picture(request, event["image"]))
     raise _published(request, f"/events/{event['uuid']}")
+
+
+async def _save_upload(request: web.Request, form: MultiDictProxy[Any]) -> str | None:
+    """A picture uploaded with the event form, re-encoded into the media directory; its file name."""
+    upload = form.get("image_file")
+    if not isinstance(upload, web.FileField) or not upload.filename:
+        return None
+    data = upload.file.read(media.MAX_UPLOAD_BYTES + 1)
+    return await asyncio.to_thread(media.save_picture, request.app[CONFIG].media_dir, data, upload.content_type,
+                                   field="image_file", max_side=media.EVENT_SIDE)
+
+
+def _with_picture(request: web.Request, values: dict[str, Any], picture: str | None) -> dict[str, Any]:
+    """An uploaded picture replaces the picture's web address."""
+    return values if picture is None else values | {"image": f"{request.app[CONFIG].url}/media/{picture}"}
+
+
+def _own_picture(request: web.Request, url: str | None) -> str | None:
+    """The media file name behind one of our own picture URLs (None for other addresses)."""
+    prefix = f"{request.app[CONFIG].url}/media/"
+    return url[len(prefix):] if url and url.startswith(prefix) else None
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""`GET /media/{name}`: the re-encoded pictures (profile avatars).
+"""`GET /media/{name}`: the re-encoded pictures (members' profile pictures, event pictures).
 
 Served to anyone who has the name: names are 32 random characters, only shown on
 pages whose viewer may see the member, and a replaced picture's file is deleted.

@@ -65,7 +65,7 @@ async def edit_submit(request: web.Request) -> web.Response:
         new_avatar = None
         if isinstance(upload, web.FileField) and upload.filename:
             data = upload.file.read(media.MAX_UPLOAD_BYTES + 1)
-            new_avatar = await asyncio.to_thread(media.save_avatar, media_dir, data, upload.content_type)
+            new_avatar = await asyncio.to_thread(media.save_picture, media_dir, data, upload.content_type)
         profiles.update_profile(
             store, user["id"], fields, skills, media_dir=media_dir, new_avatar=new_avatar,
             remove_avatar="remove_avatar" in form, config=request.app[CONFIG],
