@@ -259,3 +259,6 @@ async def test_an_uploaded_picture_is_re_encoded_and_replaced_cleanly(node) -> N
     assert status == 303
     second = events_store.get_by_uuid(node.store, event["uuid"])["image"]
     assert second != first and [p.name for p in media_dir.iterdir()] == [second.rsplit("/", 1)[1]]
+    # Deleting the event deletes its picture.
+    status, _body, _location = await submit(http, location, location + "/delete")
+    assert status == 303 and list(media_dir.iterdir()) == []

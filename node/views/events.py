@@ -290,7 +290,9 @@ async def cancel(request: web.Request) -> web.Response:
 
 @login_required
 async def delete(request: web.Request) -> web.Response:
-    events_service.delete_event(request.app[STORE], request.app[CONFIG], request.match_info["uuid"], by=request[USER])
+    event = events_service.delete_event(request.app[STORE], request.app[CONFIG], request.match_info["uuid"],
+                                        by=request[USER])
+    media.delete_picture(request.app[CONFIG].media_dir, _own_picture(request, event["image"]))
     raise _published(request, "/events")
 
 
