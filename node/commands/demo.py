@@ -187,7 +187,17 @@ async def converge(nodes: list[DemoNode]) -> list[int]:
         say(f"  events received: {events}/{events_expected}")
         await _tick(started)
     say(f"  events received: {events_expected}/{events_expected}")
+    while (read := backfills_settled(nodes)) < pairs:  # stopping the demo must not cut a walk short
+        say(f"  member lists read: {read}/{pairs}")
+        await _tick(started)
+    say(f"  member lists read: {pairs}/{pairs}")
     return expected
+
+
+def backfills_settled(nodes: list[DemoNode]) -> int:
+    """Followed spaces whose member list each node has finished reading (backfill done or given up)."""
+    return sum(node.store.db.execute(
+        "SELECT count(*) FROM backfill_jobs WHERE state IN ('done', 'failed')").fetchone()[0] for node in nodes)
 
 
 def remote_events(nodes: list[DemoNode]) -> int:
