@@ -297,3 +297,10 @@ async def test_twenty_joins_from_another_node_fill_exactly_the_capacity(node_fac
     updates = tournai.store.db.execute(
         "SELECT count(*) FROM activities WHERE type = 'Update' AND object_id = ?", [event["ap_id"]]).fetchone()[0]
     assert 1 <= updates <= 3, updates
+    # A Lille member who did not register sees that it is full, and may still ask.
+    latecomer = network_member(lille, "late")
+    http = lille.client()
+    await login(http, latecomer["username"])
+    async with http.get(f"/events/{copy['uuid']}") as resp:
+        page = await resp.text()
+    assert "0 places left" in page and "last said this event was full" in page and "/attend" in page
