@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from federation.errors import FetchError
-from node.appkeys import CLIENT, FETCH
+from node.appkeys import CLIENT, DELIVERY, FETCH
+from node.services import events as ev
+from node.storage import events as events_store
 from tests.federation_network.helpers import cli, eventually, handle, set_member
 from tests.interop.peer import FedifyPeer, PeerError
 
@@ -205,3 +207,38 @@ async def test_fedify_verifies_our_signed_get_under_authorized_fetch(node, fedif
     with pytest.raises(FetchError, match="401"):
         await node.app[CLIENT].get_object(following, signer=None)
     assert len((await fedify_peer.state())["authorizedFetches"]) == 1
+
+
+# 7. Events: Fedify reads our event and registers for it -------------------------------------------
+
+async def test_peer_reads_our_event_and_registers_with_join_and_leave(node, fedify_peer) -> None:
+    await _peer_follows_space(node, fedify_peer)
+    event = ev.create_event(node.store, node.config, {
+        "name": {"fr": "Atelier vélo", "en": "Bike workshop"}, "start": "2030-03-10T18:00", "end": "2030-03-10T20:00",
+        "timezone": "Europe/Paris", "place_kind": "address", "place_name": "Maison Folie", "street": "70 rue Kuhlmann",
+        "postal_code": "59000", "city": "Lille", "country": "FR", "latitude": "50.63", "longitude": "3.05",
+        "capacity": "1"}, by=None)
+    node.app[DELIVERY].wake()
+
+    # Fedify verified our Create(Event) and reads the event with its own object model.
+    await fedify_peer.wait_for(lambda a: a["type"] == "Create" and a["object"] == {"id": event["ap_id"], "type": "Event"})
+    seen = await fedify_peer.lookup(event["ap_id"])
+    assert (seen["type"], seen["id"]) == ("Event", event["ap_id"])
+    # `name` for one-language readers (Fedify lists it as "und"), `nameMap` for the others
+    assert seen["nameMap"] == {"und": "Atelier vélo", "fr": "Atelier vélo", "en": "Bike workshop"}
+    assert seen["startTime"] == "2030-03-10T17:00:00Z" and seen["endTime"] == "2030-03-10T19:00:00Z"
+    assert seen["location"] == {"type": "Place", "id": None, "name": "Maison Folie"}
+    assert seen["attributedTo"] == [f"{node.url}/"] and "https://www.w3.org/ns/activitystreams#Public" in seen["to"]
+    assert "Lille" in seen["summary"]  # what Mastodon-like readers show
+
+    # The peer's actor registers with a Join; we accept it (one seat) and Fedify verifies our Accept.
+    joined = await fedify_peer.send("Join", to=f"{node.url}/", object=event["ap_id"])
+    accept = await fedify_peer.wait_for(lambda a: a["type"] == "Accept" and a["object"]["id"] == joined["sent"])
+    assert accept["object"]["type"] == "Join" and accept["signature"]["keyId"] == f"{node.url}/#main-key"
+    [row] = events_store.registrations(node.store, event["id"])
+    assert (row["attendee_id"], row["status"], row["attendee_origin"]) == (
+        fedify_peer.actor_id, "accepted", fedify_peer.url)
+    # Leave cancels it.
+    await fedify_peer.send("Leave", to=f"{node.url}/", object=event["ap_id"])
+    await eventually(lambda: events_store.registration(node.store, event["id"], fedify_peer.actor_id)["status"]
+                     == "cancelled")
