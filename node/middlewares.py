@@ -60,10 +60,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         log.info("http.federation_rejected", extra={"path": request.path, "status": exc.status, "reason": str(exc)})
         return web.json_response({"error": str(exc)}, status=exc.status)
     except web.HTTPException as exc:
-        if exc.status in (404, 405) and exc.content_type == "text/plain":
-            reason = {404: "This page does not exist.", 405: "This method is not allowed here."}[exc.status]
+        if exc.status in (404, 405, 413) and exc.content_type == "text/plain":  # aiohttp's own bare answers
             gettext = i18n.translations(request.get(LANG, i18n.DEFAULT_LANGUAGE)).gettext
-            return error_response(request, exc.status, gettext(reason))
+            reason = {404: gettext("This page does not exist."), 405: gettext("This method is not allowed here."),
+                      413: gettext("What you sent is too large for this site.")}[exc.status]
+            return error_response(request, exc.status, reason)
         raise
     except Exception:
         log.exception("http.unhandled", extra={"method": request.method, "path": request.path})

@@ -90,3 +90,6 @@ async def test_unknown_page_is_a_friendly_404(node) -> None:
     async with node.client().get("/nope") as resp:
         assert resp.status == 404
         assert "This page does not exist." in await resp.text()
+    async with node.client().get("/nope", headers={"Accept-Language": "nl-BE,nl;q=0.9"}) as resp:
+        assert resp.status == 404
+        assert "Deze pagina bestaat niet." in await resp.text()  # in the visitor's language
