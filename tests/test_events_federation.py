@@ -215,6 +215,9 @@ async def test_an_announced_event_is_read_from_its_origin_and_owned_by_its_organ
     await announce("https://mobilizon.example/notes/1")
     await announce("https://mobilizon.example/events/foreign")
     assert events_store.count(store) == 1
+    fetches = len(fetched)
+    await announce({"id": "https://mobilizon.example/notes/2", "type": "Note"})  # an embedded note is not fetched
+    assert len(fetched) == fetches
 
 
 async def test_an_event_naming_us_as_cohost_is_taken_without_a_follow() -> None:

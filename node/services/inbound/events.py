@@ -53,6 +53,8 @@ async def on_announce(ctx: InboundContext) -> None:
     if not follows_origin_of(ctx.store, ctx.actor):
         log.info("event.announce_ignored", extra=fields | {"reason": "not followed"})
         return
+    if isinstance(ctx.object, dict) and ctx.object.get("type") != "Event":
+        return  # a boosted note or profile: not worth a fetch
     doc = await ctx.fetch(ctx.object_id)
     if doc.get("type") != "Event":
         return  # other shared objects (notes, profiles) are not for the agenda
