@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from node.config import Config
+from node.storage import recorded
 from node.storage.db import Store
 
 HANDLER_MODULES = [
@@ -47,34 +48,20 @@ class InboundContext:
 
     @property
     def object_type(self) -> str | None:
-        """The object's type. A bare id, or a Tombstone, takes the type of what we store under
-        that id: one of our activities (an Accept of our Follow, as Fedify sends it), a remote
-        actor, or a remote event (Mobilizon deletes events by id). So each concern's own
-        handler runs, and a Delete of something we never stored is ignored."""
+        """The object's type. A bare id, an untyped reference or a Tombstone takes the type of what
+        we recorded under that id (`node.storage.recorded`): one of our activities (an Accept of our
+        Follow, as Fedify sends it), a remote Follow or Join (an Undo by id), a remote actor, or a
+        remote event (Mobilizon deletes events by id). So each concern's own handler runs, and a
+        Delete of something we never stored is ignored."""
         obj = self.object
         if isinstance(obj, dict):
             kind = obj.get("type")
-            if kind == "Tombstone" and isinstance(obj.get("id"), str):
-                return _stored_type(self.store, obj["id"]) or kind
+            if kind in ("Tombstone", None) and isinstance(obj.get("id"), str):
+                return recorded.type_of(self.store, obj["id"]) or kind
             return kind if isinstance(kind, str) else None
         if isinstance(obj, str):
-            return _stored_type(self.store, obj)
+            return recorded.type_of(self.store, obj)
         return None
-
-
-_STORED_TYPES = (
-    "SELECT type FROM activities WHERE id = ?",
-    "SELECT type FROM actors WHERE id = ?",
-    "SELECT 'Event' FROM events WHERE ap_id = ?",
-)
-
-
-def _stored_type(store: Store, object_id: str) -> str | None:
-    for query in _STORED_TYPES:
-        row = store.db.execute(query, [object_id]).fetchone()
-        if row:
-            return row[0]
-    return None
 
 
 Handler = Callable[[InboundContext], Awaitable[None]]
