@@ -28,20 +28,33 @@ def new_activity_id(config: Config) -> str:
     return f"{config.url}/activities/{uuid.uuid4()}"
 
 
-def is_public(activity: dict[str, Any]) -> bool:
-    audience: list[Any] = []
-    for key in ("to", "cc"):
+def audience(activity: dict[str, Any]) -> list[Any]:
+    """Everyone an activity is addressed to (to, cc, bto, bcc, audience)."""
+    found: list[Any] = []
+    for key in ("to", "cc", "bto", "bcc", "audience"):
         value = activity.get(key, [])
-        audience.extend(value if isinstance(value, list) else [value])
-    return any(a in PUBLIC_ALIASES for a in audience)
+        found.extend(value if isinstance(value, list) else [value])
+    return found
 
 
-def inbox_of(store: Store, actor_id: str) -> str | None:
-    """Prefer the shared inbox: one delivery per server, not per follower."""
+def is_public(activity: dict[str, Any]) -> bool:
+    return any(a in PUBLIC_ALIASES for a in audience(activity))
+
+
+def for_shared_inboxes(config: Config, activity: dict[str, Any]) -> bool:
+    """Public or followers-addressed activities go to shared inboxes (one delivery per server, and
+    that server fans out); an activity addressed to particular actors (a Follow, an Accept, a Join,
+    a direct message) goes to each one's own inbox, as Mastodon expects."""
+    return any(a in PUBLIC_ALIASES or (isinstance(a, str) and a.endswith("/followers") and local_actors.is_local(config, a))
+               for a in audience(activity))
+
+
+def inbox_of(store: Store, actor_id: str, *, shared: bool) -> str | None:
+    """The actor's shared inbox when `shared` and it has one, else its own inbox."""
     actor = actors_store.get(store, actor_id)
     if actor is None:
         return None
-    return actor["shared_inbox"] or actor["inbox"]
+    return (actor["shared_inbox"] if shared else None) or actor["inbox"]
 
 
 def publish(
@@ -71,7 +84,8 @@ def publish(
             "document": activity, "published": activity["published"],
         })
         targets = list(recipients_of(store, actor_id, recipients))
-        inboxes = {inbox for inbox in (inbox_of(store, t) for t in targets) if inbox}
+        shared = for_shared_inboxes(config, activity)
+        inboxes = {inbox for inbox in (inbox_of(store, t, shared=shared) for t in targets) if inbox}
         inboxes.update(extra_inboxes)
         for inbox in sorted(inboxes):
             if local_actors.is_local(config, inbox):

@@ -1,4 +1,7 @@
-"""A follower's server reduced to its inbox: answers with scripted statuses, records what arrived."""
+"""A follower's server reduced to its inboxes: answers with scripted statuses, records what arrived where.
+
+Its actors have their own inbox (`/users/NAME/inbox`) and share the server's (`/inbox`).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ class FakeInbox:
     runner: web.AppRunner
     statuses: list[int] = field(default_factory=list)   # answers to give, in order; then 202
     received: list[dict[str, Any]] = field(default_factory=list)
+    arrivals: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (inbox URL, activity)
     attempts: int = 0
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -26,9 +30,15 @@ class FakeInbox:
     def actor(self) -> str:
         return f"{self.base}/users/follower"
 
-    def actor_row(self) -> dict[str, Any]:
-        doc = {"@context": COFFEE_CONTEXT, "id": self.actor, "type": "Organization", "inbox": f"{self.base}/inbox",
-               "publicKey": {"id": f"{self.actor}#k", "owner": self.actor, "publicKeyPem": keys.public_pem(keys.generate_rsa(1024))}}
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    def actor_row(self, name: str = "follower") -> dict[str, Any]:
+        actor = f"{self.base}/users/{name}"
+        doc = {"@context": COFFEE_CONTEXT, "id": actor, "type": "Organization", "inbox": f"{actor}/inbox",
+               "endpoints": {"sharedInbox": self.shared_inbox},
+               "publicKey": {"id": f"{actor}#k", "owner": actor, "publicKeyPem": keys.public_pem(keys.generate_rsa(1024))}}
         from node.services.remote_actors import actor_row
 
         return actor_row(doc)
@@ -46,10 +56,13 @@ async def start_fake_inbox() -> FakeInbox:
         fake.attempts += 1
         status = fake.statuses.pop(0) if fake.statuses else 202
         if status < 300:
-            fake.received.append(json.loads(await request.read()))
+            activity = json.loads(await request.read())
+            fake.received.append(activity)
+            fake.arrivals.append((f"{fake.base}{request.path}", activity))
         return web.Response(status=status, headers=fake.headers if status in (429, 503) else None)
 
     app.router.add_post("/inbox", inbox)
+    app.router.add_post("/users/{name}/inbox", inbox)
     await fake.runner.setup()
     await web.SockSite(fake.runner, sock).start()
     return fake

@@ -13,11 +13,14 @@ import pytest
 
 from node.appkeys import DELIVERY
 from node.services import announce
+from node.services import follows as follows_service
+from node.storage import actors as actors_store
+from node.storage import follows as follows_store
 from node.storage import deliveries as deliveries_store
 from node.storage.db import connect
 from node.services.setup import init_node
 from tests.federation_network.fake_inbox import add_follower, start_fake_inbox
-from tests.federation_network.helpers import eventually
+from tests.federation_network.helpers import eventually, set_member
 from tests.nodes import bind_socket
 
 
@@ -76,16 +79,40 @@ async def test_retry_after_is_honoured_on_429(node, fake) -> None:
 
 async def test_shared_inboxes_are_deduplicated_and_we_never_deliver_to_ourselves(node, fake) -> None:
     add_follower(node.store, f"{node.url}/", fake, "a")
-    from node.storage import actors as actors_store
-    from node.storage import follows as follows_store
-
-    twin = fake.actor_row() | {"id": f"{fake.base}/users/twin", "shared_inbox": f"{fake.base}/inbox"}
+    twin = fake.actor_row("twin")
     actors_store.upsert(node.store, twin)
     follows_store.put(node.store, twin["id"], f"{node.url}/", f"{fake.base}/follows/twin", "accepted")
     follows_store.put(node.store, f"{node.url}/@someone", f"{node.url}/", f"{node.url}/f/1", "accepted")
     announce.space_changed(node.store, node.config)
     inboxes = [r[0] for r in node.store.conn.execute("SELECT inbox FROM deliveries")]
     assert inboxes == [f"{fake.base}/inbox"]
+
+
+async def test_public_and_followers_activities_go_to_shared_inboxes_the_others_to_personal_ones(node, fake) -> None:
+    # Given two actors of one server: "follower" follows the space; "twin" asks to, and waits for an answer
+    space = f"{node.url}/"
+    add_follower(node.store, space, fake)
+    actors_store.upsert(node.store, fake.actor_row("twin"))
+    twin = fake.actor_row("twin")["id"]
+    asking = follows_store.put(node.store, twin, space, f"{twin}/follows/1", "pending")
+
+    # When the space publishes to the public, a network-only member to followers only,
+    # the space answers twin's Follow and follows "follower" back
+    public = announce.space_changed(node.store, node.config)
+    set_member(node, "bram", visibility="network")
+    follows_service.answer(node.store, node.config, asking, accept=True)
+    follows_service.follow(node.store, node.config, space, actors_store.get(node.store, fake.actor))
+    node.app[DELIVERY].wake()  # set_member woke the worker too: wait for it to settle rather than race it
+    await eventually(lambda: statuses(node.store) and all(status == "delivered" for status, *_ in statuses(node.store)))
+
+    # Then the first two reach the shared inbox once; the Accept and the Follow, each actor's own inbox
+    where = {(activity["type"], inbox) for inbox, activity in fake.arrivals}
+    assert where == {
+        ("Update", fake.shared_inbox), ("Create", fake.shared_inbox),
+        ("Accept", f"{twin}/inbox"), ("Follow", f"{fake.actor}/inbox"),
+    }
+    assert len(fake.arrivals) == 4
+    assert public in {activity["id"] for inbox, activity in fake.arrivals if inbox == fake.shared_inbox}
 
 
 async def test_pending_deliveries_survive_kill_9(tmp_path, fake) -> None:
