@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from federation.documents import omit_empty
 from federation.jsonld import COFFEE_CONTEXT
 
 PAGE_SIZE = 50
@@ -15,7 +16,7 @@ def collection(collection_id: str, total: int) -> dict[str, Any]:
                            "totalItems": total}
     if total:
         doc["first"] = f"{collection_id}?page=1"
-    return doc
+    return omit_empty(doc)
 
 
 def page(collection_id: str, number: int, items: list[Any], total: int, size: int = PAGE_SIZE) -> dict[str, Any]:
@@ -31,4 +32,4 @@ def page(collection_id: str, number: int, items: list[Any], total: int, size: in
         doc["next"] = f"{collection_id}?page={number + 1}"
     if number > 1:
         doc["prev"] = f"{collection_id}?page={number - 1}"
-    return doc
+    return omit_empty(doc)

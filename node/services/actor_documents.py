@@ -11,6 +11,7 @@ import html
 import re
 from typing import Any, Callable
 
+from federation.documents import omit_empty
 from federation.jsonld import COFFEE_CONTEXT
 from node.config import Config
 from node.i18n import pick
@@ -92,7 +93,7 @@ def space_document(config: Config, space: dict[str, Any], public_key_pem: str, *
     if space["latitude"] is not None and space["longitude"] is not None:
         doc["location"] = {"type": "Place", "name": space["name"], "latitude": space["latitude"],
                            "longitude": space["longitude"]}
-    return doc
+    return omit_empty(doc)
 
 
 def _link(url: str) -> str:
@@ -145,12 +146,12 @@ def member_document(config: Config, member: dict[str, Any], public_key_pem: str,
         doc["location"] = {"type": "Place", "name": member["city"]}
     if member.get("avatar"):
         doc["icon"] = {"type": "Image", "mediaType": avatar_type, "url": f"{config.url}/media/{member['avatar']}"}
-    return doc
+    return omit_empty(doc)
 
 
 def application_document(config: Config, public_key_pem: str, version: str) -> dict[str, Any]:
     actor_id = local_actors.application_id(config)
-    return {
+    return omit_empty({
         "@context": COFFEE_CONTEXT,
         "id": actor_id,
         "type": "Application",
@@ -165,7 +166,7 @@ def application_document(config: Config, public_key_pem: str, version: str) -> d
         "manuallyApprovesFollowers": True,
         "discoverable": False,
         "indexable": False,
-    }
+    })
 
 
 def tombstone(object_id: str, former_type: str, deleted: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping
 
 import nh3
 
+from federation.documents import omit_empty
 from federation.jsonld import COFFEE_CONTEXT, PUBLIC, compact
 from node.services import events as events_service
 from node.services.actor_documents import paragraphs
@@ -156,7 +157,7 @@ def event_to_ap(event: Mapping[str, Any], base_url: str) -> dict[str, Any]:
         doc["remainingAttendeeCapacity"] = events_service.remaining(event)
     if event["image"]:
         doc["image"] = {"type": "Image", "url": event["image"]}
-    return doc
+    return omit_empty(doc)
 
 
 # in

@@ -10,6 +10,7 @@ import uuid
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+from federation.documents import omit_empty
 from federation.jsonld import COFFEE_CONTEXT
 from node.config import Config
 from node.services import local_actors
@@ -72,7 +73,7 @@ def publish(
     `extra_inboxes` adds inbox URLs directly (e.g. replying to a Follow). Our own
     inboxes are never targets.
     """
-    activity = dict(activity)
+    activity = omit_empty(activity)  # e.g. `cc: []` of an activity to followers only
     activity.setdefault("@context", COFFEE_CONTEXT)
     activity.setdefault("id", new_activity_id(config))
     activity.setdefault("actor", actor_id)
