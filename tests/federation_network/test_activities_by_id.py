@@ -37,14 +37,16 @@ async def deliver(node, peer: Attacker, activity: dict) -> str:
     return await processed(node, activity["id"])
 
 
-async def test_undo_of_a_follow_named_by_id_ends_the_follow(node, peer) -> None:
+@pytest.mark.parametrize("form", ["bare id", "embedded without a type"])
+async def test_undo_of_a_follow_named_by_id_ends_the_follow(node, peer, form: str) -> None:
     space = f"{node.url}/"
     follow_id = f"{peer.actor}/follows/1"
     assert await deliver(node, peer, {"id": follow_id, "type": "Follow", "object": space}) == "done"
     assert follows_store.get(node.store, peer.actor, space)["state"] == "accepted"
 
-    # Undo whose object is the Follow's id, not an embedded Follow
-    state = await deliver(node, peer, {"id": f"{peer.actor}/undo/1", "type": "Undo", "object": follow_id})
+    # Undo whose object is the Follow's id (as bovine sends it), not an embedded, typed Follow
+    undone = follow_id if form == "bare id" else {"id": follow_id, "actor": peer.actor, "object": space}
+    state = await deliver(node, peer, {"id": f"{peer.actor}/undo/1", "type": "Undo", "object": undone})
 
     assert state == "done"
     assert follows_store.get(node.store, peer.actor, space) is None
