@@ -74,9 +74,8 @@ class Peer:
             public_key=self.public_pem, public_key_name="main-key",
             properties={"endpoints": {"sharedInbox": f"{base}/inbox"}},
         ).build(visibility=Visibility.OWNER)
-        new_id = lambda: f"{base}/activities/{uuid.uuid4()}"  # noqa: E731
-        self.activities = ActivityFactory(self.document, id_generator=new_id)
-        self.objects = ObjectFactory(self.document, id_generator=lambda: f"{base}/objects/{uuid.uuid4()}")
+        self.activities = ActivityFactory(self.document, id_generator=lambda: self.new_id("activities"))
+        self.objects = ObjectFactory(self.document, id_generator=lambda: self.new_id("objects"))
         self.served: dict[str, dict[str, Any]] = {}      # our activities and objects, by id
         self.followers: dict[str, str] = {}               # follower -> its inbox
         self.following: dict[str, dict[str, Any]] = {}   # followee -> {"state", "follow"}
@@ -85,6 +84,10 @@ class Peer:
         self.session: aiohttp.ClientSession | None = None
         self.client: SignedHttpClient | None = None
         self.verify = build_validate_http_signature_raw(self.retrieve_key)
+        self.reactions: set[asyncio.Task[None]] = set()  # answers run after the 202, kept until done
+
+    def new_id(self, kind: str) -> str:
+        return f"{self.base}/{kind}/{uuid.uuid4()}"
 
     # -- outgoing ---------------------------------------------------------------------------
 
@@ -150,8 +153,15 @@ class Peer:
             "signer": owner, "raw": raw,
         })
         log.info("inbox %s: %s %s from %s", request.path, raw.get("type"), raw.get("id"), actor)
-        asyncio.get_running_loop().create_task(self.react(raw, actor))
+        task = asyncio.get_running_loop().create_task(self.react(raw, actor))
+        self.reactions.add(task)
+        task.add_done_callback(self.reacted)
         return web.Response(status=202)
+
+    def reacted(self, task: asyncio.Task[None]) -> None:
+        self.reactions.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("reaction failed: %r", task.exception())
 
     async def react(self, raw: dict[str, Any], actor: str) -> None:
         """Accept every Follow; note Accepts, Rejects and Undos of Follows."""
