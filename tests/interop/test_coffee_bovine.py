@@ -16,7 +16,7 @@ import pytest
 
 from node.services import events as ev
 from tests.federation_network.helpers import cli, eventually, handle, set_member
-from tests.interop.peer import BovinePeer
+from tests.interop.peer import BovinePeer, PeerError
 
 pytestmark = pytest.mark.interop
 
@@ -122,3 +122,18 @@ async def test_bovine_sends_us_a_note(node, bovine_peer) -> None:
     assert sent["status"] == 202
     state, error, signer = await _settled(node, sent["sent"])
     assert (state, error, signer) == ("ignored", None, f"{bovine_peer.actor_id}#main-key")
+
+
+async def test_we_verify_bovines_signed_get_of_a_network_only_member(node, bovine_peer) -> None:
+    set_member(node, "nina", display_name="Nina", visibility="network")
+    member = f"{node.url}/@nina"
+    with pytest.raises(PeerError) as refused:  # bovine's server is not in our network yet
+        await bovine_peer.lookup(member)
+    assert refused.value.status == 422 and "404" in (refused.value.error or "")
+
+    await _peer_follows_space(node, bovine_peer)
+
+    # bovine signs its GET (draft-cavage, `accept` among the signed headers); we verify it
+    seen = await bovine_peer.lookup(member)
+    assert (seen["id"], seen["type"], seen["keys"]) == (
+        member, "Person", [{"id": f"{member}#main-key", "controller": member}])
