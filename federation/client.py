@@ -17,10 +17,11 @@ import ipaddress
 import json
 import socket
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.message import Message
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
@@ -35,7 +36,7 @@ from federation import httpsig
 from federation.errors import FetchError, GoneError, MalformedError, TooLargeError, UnsafeAddressError
 
 ACTIVITY_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
-ACTIVITY_CONTENT_TYPES = frozenset({"application/activity+json", "application/ld+json", "application/json"})
+AS2_PROFILE = "https://www.w3.org/ns/activitystreams"
 ACTIVITY_CONTENT_TYPE = "application/activity+json"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
@@ -219,14 +220,14 @@ class FederationClient:
         The id is compared with `url`, or with the last redirect target: a server may
         move an object, but it cannot make us store a document under another id.
         """
-        final_url, document = await self._get(url, ACTIVITY_ACCEPT, ACTIVITY_CONTENT_TYPES, signer)
+        final_url, document = await self._get(url, ACTIVITY_ACCEPT, is_activity_media_type, signer)
         if document.get("id") != final_url:
             raise FetchError(f"{url}: document id {document.get('id')!r} is not {final_url!r}")
         return document
 
     async def get_json(self, url: str, accept: str = "application/json") -> dict:
         """Unsigned GET of a JSON object (WebFinger, NodeInfo), with the same limits and guards."""
-        return (await self._get(url, accept, None, None))[1]
+        return (await self._get(url, accept, _is_json_media_type, None))[1]
 
     async def post_activity(self, inbox_url: str, body: bytes, *, signer: Signer) -> DeliveryResult:
         """Deliver `body` to an inbox, signed now. HTTP answers and network failures are returned, not raised.
@@ -250,7 +251,7 @@ class FederationClient:
             return DeliveryResult(status=0, error=_describe(exc))
 
     async def _get(
-        self, url: str, accept: str, content_types: frozenset[str] | None, signer: Signer | None
+        self, url: str, accept: str, media_type_ok: Callable[[str], bool], signer: Signer | None
     ) -> tuple[str, dict]:
         """GET `url`, following redirects by hand; returns (final URL, JSON object)."""
         current_text, current = url, _parse_url(url)
@@ -264,7 +265,7 @@ class FederationClient:
                             self._check_redirect(current, target)
                             current_text, current = str(target), target
                             continue
-                        return current_text, await self._read_json(response, url, content_types)
+                        return current_text, await self._read_json(response, url, media_type_ok)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise FetchError(f"{url}: {_describe(exc)}") from exc
         raise FetchError(f"{url}: more than {self.settings.max_redirects} redirects")
@@ -303,13 +304,13 @@ class FederationClient:
             raise FetchError(f"{current}: refusing redirect from https to {target}")
 
     async def _read_json(
-        self, response: aiohttp.ClientResponse, url: str, content_types: frozenset[str] | None
+        self, response: aiohttp.ClientResponse, url: str, media_type_ok: Callable[[str], bool]
     ) -> dict:
         if response.status == 410:
             raise GoneError(f"{url}: gone (410)")
         if not 200 <= response.status < 300:
             raise FetchError(f"{url}: HTTP {response.status}")
-        if not _acceptable(response.content_type, content_types):
+        if not media_type_ok(response.headers.get("Content-Type", "")):
             raise FetchError(f"{url}: unexpected content type {response.content_type!r}")
         body = await self._read_capped(response, url)
         try:
@@ -341,13 +342,26 @@ def _parse_url(url: str) -> URL:
         raise FetchError(f"not a usable URL: {url!r}") from exc
 
 
-def _acceptable(content_type: str, allowed: frozenset[str] | None) -> bool:
-    """`allowed` None means any JSON type: application/json or application/*+json (JRD, NodeInfo)."""
-    if allowed is not None:
-        return content_type in allowed
-    if content_type == "application/json":
+def is_activity_media_type(header: str) -> bool:
+    """True for the two media types ActivityPub defines for objects, and for nothing else.
+
+    `application/activity+json`, or `application/ld+json` whose `profile` names AS2.
+    Plain `application/json` is refused: servers that let users upload files serve them
+    so, and a JSON file on a peer's origin must not pass for one of its actors or keys.
+    """
+    message = Message()
+    message["Content-Type"] = header
+    media_type = message.get_content_type()
+    if media_type == "application/activity+json":
         return True
-    return content_type.startswith("application/") and content_type.endswith("+json")
+    profile = message.get_param("profile", header="Content-Type")
+    return media_type == "application/ld+json" and isinstance(profile, str) and AS2_PROFILE in profile.split()
+
+
+def _is_json_media_type(header: str) -> bool:
+    """Any JSON type: application/json or application/*+json (JRD, NodeInfo)."""
+    media_type = header.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
 def _status_error(response: aiohttp.ClientResponse, snippet: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -300,14 +301,31 @@ async def test_wrong_content_type_is_refused(peer_factory) -> None:
             await client.get_object(peer.url("/page"), signer=None)
 
 
-@pytest.mark.parametrize("content_type", ["application/activity+json", "application/ld+json", "application/json"])
+AS2_LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+
+
+@pytest.mark.parametrize("content_type", ["application/activity+json", "application/activity+json; charset=utf-8",
+                                          AS2_LD, 'APPLICATION/LD+JSON;profile="https://www.w3.org/ns/activitystreams"'])
 async def test_activity_content_types_are_accepted(peer_factory, content_type: str) -> None:
     async def handler(request: web.Request) -> web.Response:
-        return web.json_response({"id": str(request.url)}, content_type=content_type)
+        return web.Response(text=json.dumps({"id": str(request.url)}), headers={"Content-Type": content_type})
 
     peer = await peer_factory({"/objects/1": handler})
     async with FederationClient(PRIVATE) as client:
         assert (await client.get_object(peer.url("/objects/1"), signer=None))["id"] == peer.url("/objects/1")
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/ld+json",
+                                          'application/ld+json; profile="https://evil.example/ns"', "text/json"])
+async def test_plain_json_is_not_an_activitypub_object(peer_factory, content_type: str) -> None:
+    """A JSON file a user uploaded to a peer must not pass for one of its actors or keys."""
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(text=json.dumps({"id": str(request.url)}), headers={"Content-Type": content_type})
+
+    peer = await peer_factory({"/objects/1": handler})
+    async with FederationClient(PRIVATE) as client:
+        with pytest.raises(FetchError, match="content type"):
+            await client.get_object(peer.url("/objects/1"), signer=None)
 
 
 async def test_a_document_claiming_another_id_is_refused(peer_factory) -> None:
