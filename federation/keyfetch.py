@@ -23,6 +23,7 @@ from urllib.parse import urldefrag
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
+from federation import origin
 from federation.client import FederationClient, Signer
 from federation.errors import FetchError, MalformedError, TooLargeError
 from federation.jsonld import normalise
@@ -46,6 +47,11 @@ class KeyCache:
 
     `fetch_document(url)` must return the document whose id is exactly `url` (as
     `FederationClient.get_object` does); the node may pass its actor cache instead.
+
+    A `refresh` (asked after a signature failed, in case the key rotated) fetches again
+    only when the key was last fetched more than `refetch_cooldown` seconds ago, as
+    Mastodon does: otherwise anyone could make us fetch a victim's key once per forged
+    request, using us as a reflector.
     """
 
     def __init__(
@@ -53,22 +59,27 @@ class KeyCache:
         fetch_document: FetchDocument,
         *,
         ttl: float = 3600.0,
+        refetch_cooldown: float = 300.0,
         max_entries: int = 1024,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._fetch_document = fetch_document
         self._ttl = ttl
+        self._refetch_cooldown = refetch_cooldown
         self._max_entries = max_entries
         self._clock = clock
+        # key id -> (fetched at, vouched key)
         self._entries: OrderedDict[str, tuple[float, PublicKeyInfo]] = OrderedDict()
 
     async def __call__(self, key_id: str, *, refresh: bool = False) -> PublicKeyInfo:
-        cached = None if refresh else self._entries.get(key_id)
-        if cached is not None and cached[0] > self._clock():
-            self._entries.move_to_end(key_id)
-            return cached[1]
+        cached = self._entries.get(key_id)
+        if cached is not None:
+            age = self._clock() - cached[0]
+            if age < (self._refetch_cooldown if refresh else self._ttl):
+                self._entries.move_to_end(key_id)
+                return cached[1]
         info = await self._resolve(key_id)
-        self._entries[key_id] = (self._clock() + self._ttl, info)
+        self._entries[key_id] = (self._clock(), info)
         self._entries.move_to_end(key_id)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
@@ -78,9 +89,10 @@ class KeyCache:
         document = await self._fetch(urldefrag(key_id).url)
         entry = _key_entry(document, key_id)
         if entry is None and document.get("id") == key_id:
-            # The keyId is a key document of its own: its owner must list it.
+            # The keyId is a key document of its own: its owner must list it, under the owner's own id.
             entry, owner = document, document.get("owner")
-            if not isinstance(owner, str) or _key_entry(await self._fetch(owner), key_id) is None:
+            owner_document = await self._fetch(owner) if isinstance(owner, str) else {}
+            if owner_document.get("id") != owner or _key_entry(owner_document, key_id) is None:
                 raise FetchError(f"key {key_id}: its owner {owner!r} does not list it")
         else:
             owner = document.get("id")
@@ -88,6 +100,9 @@ class KeyCache:
             raise FetchError(f"key {key_id}: not published in {document.get('id')!r}")
         if entry.get("owner") != owner:
             raise FetchError(f"key {key_id}: owner {entry.get('owner')!r} is not {owner!r}")
+        if not may_hold_key(owner, key_id):
+            # A redirect may have led to another server's document that lists this keyId.
+            raise FetchError(f"key {key_id}: owner {owner!r} may not hold it")
         return PublicKeyInfo(key_id=key_id, owner=owner, key=_public_key(key_id, entry.get("publicKeyPem")))
 
     async def _fetch(self, url: str) -> dict:
@@ -96,6 +111,18 @@ class KeyCache:
             return normalise(await self._fetch_document(url))
         except (MalformedError, TooLargeError) as exc:
             raise FetchError(f"{url}: {exc}") from exc
+
+
+def may_hold_key(owner: str, key_id: str) -> bool:
+    """Whether `owner` can be the owner of `key_id`: the key is on its origin, and a `#fragment` key is its own.
+
+    Without this, an actor document may list another actor's keyId and PEM (key shadowing):
+    a node that stored it would then attribute that actor's genuine signatures to the impostor.
+    """
+    if not origin.same_origin(owner, key_id):
+        return False
+    document, fragment = urldefrag(key_id)
+    return not fragment or document == owner
 
 
 def _public_key(key_id: str, pem: object) -> PublicKeyTypes:

@@ -16,7 +16,16 @@ def get(store: Store, actor_id: str) -> dict[str, Any] | None:
 
 
 def upsert(store: Store, row: dict[str, Any]) -> None:
-    store.db["actors"].upsert(encode(row, JSON_FIELDS), pk="id")
+    """Insert or update; a keyId belongs to one actor (unique), the one whose document listed it last.
+
+    Only a document on the key's own origin may list it (remote_actors), so the last lister is the
+    origin's own word on who holds the key.
+    """
+    with store.transaction():
+        if row.get("public_key_id"):
+            store.db.execute("UPDATE actors SET public_key_id = NULL, public_key_pem = NULL "
+                             "WHERE public_key_id = ? AND id != ?", [row["public_key_id"], row["id"]])
+        store.db["actors"].upsert(encode(row, JSON_FIELDS), pk="id")
 
 
 def delete(store: Store, actor_id: str) -> None:

@@ -119,17 +119,23 @@ async def test_failures_of_the_fetch_stay_fetch_errors(key) -> None:
 async def test_cached_until_ttl_or_refresh(key) -> None:
     now = [0.0]
     documents = Documents({ACTOR: actor(key)})
-    cache = KeyCache(documents, ttl=60, clock=lambda: now[0])
+    cache = KeyCache(documents, ttl=60, refetch_cooldown=10, clock=lambda: now[0])
     await cache(KEY_ID)
     await cache(KEY_ID)
     assert len(documents.fetched) == 1
 
     rotated = generate_rsa()
     documents.documents[ACTOR] = actor(rotated)
+    # A refresh right after a fetch cannot learn anything new: no second request.
+    assert (await cache(KEY_ID, refresh=True)).key.public_numbers() == key.public_key().public_numbers()
+    assert len(documents.fetched) == 1
+    now[0] = 11
     assert (await cache(KEY_ID, refresh=True)).key.public_numbers() == rotated.public_key().public_numbers()
     assert len(documents.fetched) == 2
+    await cache(KEY_ID, refresh=True)
+    assert len(documents.fetched) == 2
 
-    now[0] = 61
+    now[0] = 72
     await cache(KEY_ID)
     assert len(documents.fetched) == 3
 
