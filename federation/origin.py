@@ -57,3 +57,49 @@ def require_same_origin(a: str, b: str, what: str) -> None:
     """Raise OriginError unless `b` is on `a`'s origin; `what` names `b` in the message."""
     if not same_origin(a, b):
         raise OriginError(f"{what} {b!r} is not on the origin of {a!r}")
+
+
+def domain_of(url: str) -> str:
+    """The domain key of `url` for blocks, rate limits and health: `host[:port]`, normalised like `origin`.
+
+    The one spelling every block, rate limit and discovery compares, so `EVIL.example.`,
+    `evil.example:443` and `xn--` forms cannot slip past a block on `evil.example`.
+    Userinfo is refused (MalformedError): no honest actor id carries it, and it exists
+    to make a URL read as another host.
+    """
+    parsed = _parse(url)
+    if parsed.raw_user is not None or parsed.raw_password is not None:
+        raise MalformedError(f"a URL with userinfo is refused: {url!r}")
+    return origin(url).split("://", 1)[1]
+
+
+def normalise_domain(text: str) -> str:
+    """An admin's `host[:port]` (a block, a CLI argument) in `domain_of`'s spelling; MalformedError otherwise.
+
+    Without a scheme, both web ports are defaults: `evil.example:443` and `evil.example:80`
+    are `evil.example`, and a domain without a port covers all of its ports anyway.
+    """
+    text = text.strip()
+    if not text or any(c in text for c in "/?#@\\ \t"):
+        raise MalformedError(f"not a domain (host[:port]): {text!r}")
+    domain = domain_of(f"https://{text}/")
+    return domain.removesuffix(":80")
+
+
+def covering_domains(domain: str) -> list[str]:
+    """The block entries that cover `domain` (a `domain_of` value): itself, its parents, each with and without port.
+
+    A block on `evil.example` covers `a.evil.example:8443`; a block on `evil.example:8443`
+    covers only that port. IP addresses have no parents.
+    """
+    host, port = domain, ""
+    if domain.startswith("["):
+        host, _, rest = domain[1:].partition("]")
+        host, port = f"[{host}]", rest
+    elif ":" in domain:
+        host, _, port = domain.rpartition(":")
+        port = ":" + port
+    labels = host.split(".")
+    literal = host.startswith("[") or all(label.isdigit() for label in labels)
+    hosts = [host] if literal else [".".join(labels[i:]) for i in range(len(labels))]
+    return [name + suffix for name in hosts for suffix in ((port, "") if port else ("",))]

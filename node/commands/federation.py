@@ -12,10 +12,10 @@ from typing import Any
 
 from node import config as config_mod
 from node.commands import Result, add_dir_arg, add_json_flag, open_node
-from node.errors import InvalidInput, NotFound
+from node.errors import NotFound
 from node.federation_runtime import federation_client
 from node.services import follows as follows_service
-from node.services import local_actors
+from node.services import domain_blocks, local_actors
 from node.storage import deliveries as deliveries_store
 from node.storage import domains as domains_store
 from node.storage import follows as follows_store
@@ -143,17 +143,14 @@ def cmd_answer(args: argparse.Namespace) -> Result:
 
 def cmd_block(args: argparse.Namespace) -> Result:
     with open_node(args.dir) as (_config, store):
-        domain = args.domain.strip().lower()
-        if not domain or "/" in domain or " " in domain:
-            raise InvalidInput("Give a domain like example.org (host[:port]), not a URL.")
-        domains_store.block(store, domain, args.reason)
+        domain = domain_blocks.block(store, args.domain, args.reason)
         return Result({"blocked": domain}, f"Blocked {domain}.")
 
 
 def cmd_unblock(args: argparse.Namespace) -> Result:
     with open_node(args.dir) as (_config, store):
-        domains_store.unblock(store, args.domain.strip().lower())
-        return Result({"unblocked": args.domain}, f"Unblocked {args.domain}.")
+        domain = domain_blocks.unblock(store, args.domain)
+        return Result({"unblocked": domain}, f"Unblocked {domain}.")
 
 
 def cmd_blocks(args: argparse.Namespace) -> Result:

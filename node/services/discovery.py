@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from federation import origin as origin_mod
-from federation.errors import FederationError
+from federation.errors import FederationError, MalformedError
 from federation.jsonld import normalise
 from node.config import Config
 from node.errors import CoffeeError
@@ -66,6 +66,14 @@ async def following_of(fetch: Fetch, space_id: str, max_pages: int = MAX_PAGES) 
     return list(dict.fromkeys(found))
 
 
+def _unusable(store: Store, actor_id: str) -> bool:
+    """A listed actor we must not fetch: on a blocked domain, or no usable URL (userinfo, no host)."""
+    try:
+        return domains_store.is_blocked(store, origin_mod.domain_of(actor_id))
+    except MalformedError:
+        return True
+
+
 def _following_state(store: Store, config: Config) -> set[str]:
     """Actors our space follows or asked to follow."""
     rows = store.conn.execute("SELECT followee FROM follows WHERE follower = ? AND state != 'rejected'",
@@ -97,7 +105,7 @@ async def refresh(store: Store, config: Config, fetch: Fetch, sources: list[str]
         read.add(source)
         listed.update(candidates)
         for actor_id in candidates:
-            if local_actors.is_local(config, actor_id) or domains_store.is_blocked(store, origin_mod.host_of(actor_id)):
+            if local_actors.is_local(config, actor_id) or _unusable(store, actor_id):
                 continue
             if actor_id in cached and cached[actor_id]["discovered_at"] >= fresh_after:
                 found.append(cached[actor_id])

@@ -8,8 +8,9 @@ the network (a signed fetch from a domain that follows us or that we follow);
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
+from federation import origin
+from federation.errors import MalformedError
 from node import __version__
 from node.config import Config
 from node.errors import Gone, NotFound
@@ -112,4 +113,8 @@ def member_ids(store: Store, config: Config, viewer_domain: str | None) -> list[
 
 
 def domain_of(url: str | None) -> str | None:
-    return urlsplit(url).netloc.lower() if url else None
+    """`federation.origin.domain_of`, or None for no URL or one that names no usable host."""
+    try:
+        return origin.domain_of(url) if url else None
+    except MalformedError:
+        return None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlsplit
 
 from federation import origin
 from federation.errors import MalformedError
+from federation.keyfetch import may_hold_key
 from node.storage import actors as actors_store
 from node.storage.db import Store
 from node.timeutil import now_iso
@@ -37,7 +37,7 @@ def actor_row(doc: dict[str, Any]) -> dict[str, Any]:
         "type": kind,
         "preferred_username": doc.get("preferredUsername") if isinstance(doc.get("preferredUsername"), str) else "",
         "name": doc.get("name") if isinstance(doc.get("name"), str) else "",
-        "domain": urlsplit(actor_id).netloc.lower(),
+        "domain": origin.domain_of(actor_id),
         "inbox": inbox,
         "shared_inbox": shared if shared and origin.same_origin(shared, actor_id) else None,
         "outbox": _str(doc.get("outbox")),
@@ -54,9 +54,11 @@ def actor_row(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _key_of(doc: dict[str, Any]) -> tuple[str, str] | None:
-    keys = doc.get("publicKey")
+    """The first key the actor owns and may hold: never another actor's keyId (key shadowing)."""
+    keys, actor_id = doc.get("publicKey"), doc.get("id")
     for key in keys if isinstance(keys, list) else [keys]:
-        if isinstance(key, dict) and key.get("owner") == doc.get("id") and isinstance(key.get("publicKeyPem"), str):
+        if (isinstance(key, dict) and key.get("owner") == actor_id and isinstance(key.get("id"), str)
+                and isinstance(key.get("publicKeyPem"), str) and may_hold_key(actor_id, key["id"])):
             return key["id"], key["publicKeyPem"]
     return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from federation.origin import covering_domains
 from node.storage.db import Store
 from node.timeutil import now, now_iso
 
@@ -19,8 +20,12 @@ def _ensure(store: Store, domain: str) -> None:
 
 
 def is_blocked(store: Store, domain: str) -> bool:
-    row = store.db.execute("SELECT blocked FROM domains WHERE domain = ?", [domain]).fetchone()
-    return bool(row and row[0])
+    """True when `domain` (a `federation.origin.domain_of` value) or a parent domain of it is blocked."""
+    covering = covering_domains(domain)
+    marks = ",".join("?" * len(covering))
+    row = store.db.execute(f"SELECT 1 FROM domains WHERE blocked = 1 AND domain IN ({marks}) LIMIT 1",
+                           covering).fetchone()
+    return row is not None
 
 
 def block(store: Store, domain: str, reason: str) -> None:

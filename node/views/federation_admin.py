@@ -15,7 +15,7 @@ from node.appkeys import CLIENT, CONFIG, DELIVERY, FETCH, STORE, USER
 from node.errors import CoffeeError, InvalidInput
 from node.render import render, translate
 from node.services import follows as follows_service
-from node.services import local_actors, publication
+from node.services import domain_blocks, local_actors, publication
 from node.storage import deliveries as deliveries_store
 from node.storage import domains as domains_store
 from node.storage import follows as follows_store
@@ -97,18 +97,18 @@ async def answer(request: web.Request) -> web.Response:
 @admin_required
 async def block(request: web.Request) -> web.Response:
     domain, reason = await _form(request, "domain", "reason")
-    domain = domain.lower()
-    if not domain or "/" in domain or " " in domain or len(domain) > 253:
+    try:
+        domain = domain_blocks.block(request.app[STORE], domain, reason[:200])
+    except InvalidInput as exc:
         return render(request, "admin/federation.html", _admin_context(request) | {
-            "error": translate(request, "Give a domain like example.org (host[:port]), not a URL.")}, status=400)
-    domains_store.block(request.app[STORE], domain, reason[:200])
+            "error": error_text(request, exc)}, status=400)
     raise _done(request, translate(request, "Blocked %(domain)s.", domain=domain))
 
 
 @admin_required
 async def unblock(request: web.Request) -> web.Response:
     (domain,) = await _form(request, "domain")
-    domains_store.unblock(request.app[STORE], domain.lower())
+    domain = domain_blocks.unblock(request.app[STORE], domain)
     raise _done(request, translate(request, "Unblocked %(domain)s.", domain=domain))
 
 

@@ -10,24 +10,60 @@ import logging
 
 from aiohttp import web
 
-from federation import httpsig, inbox as rules
-from federation.errors import (BlockedError, FederationError, FetchError, RateLimited, SignatureMismatch,
-                               TooLargeError)
+from federation import httpsig, inbox as rules, jsonld, origin
+from federation.client import is_public_address
+from federation.errors import (BlockedError, FederationError, FetchError, MalformedError, RateLimited,
+                               SignatureMismatch, TooLargeError)
 from node.appkeys import CONFIG, INBOX_WORKER, KEYS, METRICS, RATE, STORE
 from node.middlewares import csrf_exempt
-from node.services import inbound_rules, publication
+from node.services import inbound_rules
 from node.storage import domains as domains_store
 from node.storage import inbox as inbox_store
+from node.storage.db import Store
 
 log = logging.getLogger("coffee.inbox")
+_CHUNK = 64 * 1024
 
 
 async def _read_capped(request: web.Request) -> bytes:
+    """The whole body, up to the cap: one `read(n)` returns only what has arrived so far."""
     rules.check_length(request.content_length)
-    body = await request.content.read(rules.MAX_BODY_BYTES + 1)
-    if len(body) > rules.MAX_BODY_BYTES:
-        raise TooLargeError(f"body exceeds {rules.MAX_BODY_BYTES} bytes")
-    return body
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(_CHUNK):
+        size += len(chunk)
+        if size > rules.MAX_BODY_BYTES:
+            raise TooLargeError(f"body exceeds {rules.MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def source_address(request: web.Request) -> str:
+    """The address the request came from: the connection's, or the proxy's last hop when a local proxy forwards.
+
+    Only a non-public peer (the reverse proxy of deploy/) is trusted to say who it forwards for;
+    anyone on the internet could write an X-Forwarded-For header.
+    """
+    remote = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and not is_public_address(remote):
+        return forwarded.rsplit(",", 1)[-1].strip() or remote
+    return remote
+
+
+def _claimed_domain(actor: str | None) -> str | None:
+    """The normalised domain of the claimed actor, checked against blocks before any key fetch.
+
+    None when the actor is no http(s) URL: such a claim can never match a verified signer.
+    A URL with userinfo is refused (400): it exists to read as another host.
+    """
+    if actor is None:
+        return None
+    try:
+        origin.origin(actor)
+    except MalformedError:
+        return None
+    return origin.domain_of(actor)
 
 
 @csrf_exempt
@@ -37,14 +73,13 @@ async def post_inbox(request: web.Request) -> web.Response:
     actor = None
     try:
         rules.check_media_type(request.headers.get("Content-Type", ""))
+        address = source_address(request)
+        if not request.app[RATE].allow(f"address {address}"):
+            raise RateLimited(f"too many activities from {address}")
         body = await _read_capped(request)
         doc = rules.parse(body)
         actor = rules.id_of(doc.get("actor"))
-        domain = publication.domain_of(actor)
-        if domain and domains_store.is_blocked(store, domain):
-            raise BlockedError(f"domain {domain} is blocked")
-        if not request.app[RATE].allow(domain or ""):
-            raise RateLimited(f"too many activities from {domain}")
+        _refuse_blocked(store, _claimed_domain(actor))
         if not any(h in request.headers for h in ("Signature", "Signature-Input", "Authorization")):
             raise SignatureMismatch("the request is not signed")
         try:
@@ -52,7 +87,11 @@ async def post_inbox(request: web.Request) -> web.Response:
                                                   request.app[KEYS])
         except FetchError as exc:
             raise SignatureMismatch(f"cannot get the signing key: {exc}") from exc
-        activity = rules.drop_foreign_embeds(rules.normalise(doc))
+        signer_domain = origin.domain_of(signer.owner)
+        _refuse_blocked(store, signer_domain)
+        if not request.app[RATE].allow(f"domain {signer_domain}"):
+            raise RateLimited(f"too many activities from {signer_domain}")
+        activity = rules.drop_foreign_embeds(jsonld.normalise(doc))
         dedupe_id = rules.check_origin(activity, signer)
         inbound_rules.check(store, config, activity, signer.owner)
     except FederationError as exc:
@@ -65,8 +104,13 @@ async def post_inbox(request: web.Request) -> web.Response:
         return response
     stored = inbox_store.enqueue(store, activity_id=dedupe_id, actor=signer.owner, type_=activity["type"],
                                  recipient=recipient, document=activity, signer=signer.key_id)
-    domains_store.record_success(store, publication.domain_of(signer.owner) or "")
+    domains_store.record_success(store, signer_domain)
     request.app[METRICS].inc("coffee_inbox_activities_total", result="accepted" if stored else "duplicate", reason="")
     if stored:
         request.app[INBOX_WORKER].wake()
     return web.json_response({"status": "accepted" if stored else "duplicate"}, status=202)
+
+
+def _refuse_blocked(store: Store, domain: str | None) -> None:
+    if domain and domains_store.is_blocked(store, domain):
+        raise BlockedError(f"domain {domain} is blocked")
