@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from federation import jsonld, origin
+from federation import origin
 from federation.errors import MalformedError, OriginError, TooLargeError, UnsupportedMediaType
 from federation.types import VerifiedSigner
 
@@ -100,31 +100,3 @@ def drop_foreign_embeds(activity: dict[str, Any]) -> dict[str, Any]:
     if isinstance(obj, dict) and actor and obj.get("id") and not origin.same_origin(obj["id"], actor):
         return {**activity, "object": obj["id"]}
     return activity
-
-
-def _plain_keys(node: Any) -> bool:
-    """No nested @context, no compact/absolute IRI keys, no JSON-LD keywords but @context at the top."""
-    if isinstance(node, list):
-        return all(_plain_keys(item) for item in node)
-    if not isinstance(node, dict):
-        return True
-    for key, value in node.items():
-        if ":" in key or key.startswith("@"):
-            return False
-        if not _plain_keys(value):
-            return False
-    return True
-
-
-def normalise(doc: dict[str, Any]) -> dict[str, Any]:
-    """Our JSON-LD shape of an inbound document, skipping pyld when it cannot change meaning.
-
-    A document whose context is exactly ours and that uses only plain term names
-    (no `as:actor`, no full IRIs, no nested contexts) already means what its keys
-    say; anything else is expanded and compacted (about 3 ms with pyld).
-    """
-    if doc.get("@context") == jsonld.COFFEE_CONTEXT:
-        body = {k: v for k, v in doc.items() if k != "@context"}
-        if _plain_keys(body):
-            return doc
-    return jsonld.normalise(doc)

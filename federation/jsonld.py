@@ -95,7 +95,12 @@ _PUBLIC_FORMS = frozenset({PUBLIC, AS_NS + "Public", "as:Public", "Public"})
 
 
 def load_document(url: str, options: dict | None = None) -> dict:
-    """pyld document loader: bundled contexts by URL, an empty context for any other URL."""
+    """pyld document loader: bundled contexts by URL, an empty context for any other URL.
+
+    Both answers never change, so they are tagged `static`: pyld then keeps the processed
+    context in its process-wide cache instead of loading and canonicalising the AS2 context
+    again for every document (half of the time `normalise` took).
+    """
     name = _BUNDLED.get(url)
     document = json.loads(_bundled_text(name)) if name else {"@context": {}}
     return {
@@ -103,6 +108,7 @@ def load_document(url: str, options: dict | None = None) -> dict:
         "contextUrl": None,
         "documentUrl": url,
         "document": document,
+        "tag": "static",
     }
 
 

@@ -40,7 +40,6 @@ EVENT_TERMS: dict[str, Any] = {
     "EventMovedOnline": "fep8a8e:EventMovedOnline",
 }
 EVENT_CONTEXT: list[Any] = [*COFFEE_CONTEXT, EVENT_TERMS]
-PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
 
 JOIN_MODES = {"open": "free", "approval": "restricted", "external": "external", "none": "none"}
 JOIN_MODES_IN = {"free": "open", "restricted": "approval", "external": "external", "none": "none", "invite": "none"}
@@ -375,7 +374,7 @@ def event_from_ap(doc: Mapping[str, Any], *, default_language: str = "en") -> di
         "id": _ref(obj.get("id")) or "",
         "url": _http_urls([_ref(obj.get("url")), _ref(obj.get("id"))]),
         "organiser": organiser,
-        "public": any(item in PUBLIC_FORMS for item in _list(obj.get("to"))),
+        "public": PUBLIC in _list(obj.get("to")),  # compact() spells Public one way
         "reported_participants": int(participants) if participants is not None else None,
         "reported_cross_border": obj.get("crossBorder") is True,
         "published": _first_str(obj.get("published")),

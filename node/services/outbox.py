@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from federation.documents import omit_empty
-from federation.jsonld import COFFEE_CONTEXT
+from federation.jsonld import COFFEE_CONTEXT, PUBLIC
 from node.config import Config
 from node.services import local_actors
 from node.storage import activities as activities_store
@@ -20,9 +20,6 @@ from node.storage import deliveries as deliveries_store
 from node.storage import follows as follows_store
 from node.storage.db import Store
 from node.timeutil import now_iso
-
-PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
 
 
 def new_activity_id(config: Config) -> str:
@@ -39,14 +36,14 @@ def audience(activity: dict[str, Any]) -> list[Any]:
 
 
 def is_public(activity: dict[str, Any]) -> bool:
-    return any(a in PUBLIC_ALIASES for a in audience(activity))
+    return PUBLIC in audience(activity)
 
 
 def for_shared_inboxes(config: Config, activity: dict[str, Any]) -> bool:
     """Public or followers-addressed activities go to shared inboxes (one delivery per server, and
     that server fans out); an activity addressed to particular actors (a Follow, an Accept, a Join,
     a direct message) goes to each one's own inbox, as Mastodon expects."""
-    return any(a in PUBLIC_ALIASES or (isinstance(a, str) and a.endswith("/followers") and local_actors.is_local(config, a))
+    return any(a == PUBLIC or (isinstance(a, str) and a.endswith("/followers") and local_actors.is_local(config, a))
                for a in audience(activity))
 
 
