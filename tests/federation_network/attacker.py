@@ -26,6 +26,8 @@ class Attacker:
     key: Any = field(default_factory=keys.generate_rsa)
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     hits: list[str] = field(default_factory=list)
+    content_type: str = "application/activity+json"  # what documents are served as
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
 
     @property
     def actor(self) -> str:
@@ -65,13 +67,15 @@ async def start_attacker() -> Attacker:
     attacker = Attacker(base=base, runner=web.AppRunner(app))
 
     async def serve(request: web.Request) -> web.Response:
+        """Documents by path under `attacker.base` (which a test may point at another host name)."""
         attacker.hits.append(request.path)
-        url = f"{base}{request.path}"
-        if url == attacker.actor and url not in attacker.documents:
-            return web.json_response(attacker.actor_document(), content_type="application/activity+json")
-        if url in attacker.documents:
-            return web.json_response(attacker.documents[url], content_type="application/activity+json")
-        raise web.HTTPNotFound()
+        if request.path in attacker.redirects:
+            raise web.HTTPFound(attacker.redirects[request.path])
+        url = f"{attacker.base}{request.path}"
+        document = attacker.documents.get(url) or (attacker.actor_document() if url == attacker.actor else None)
+        if document is None:
+            raise web.HTTPNotFound()
+        return web.Response(text=json.dumps(document), headers={"Content-Type": attacker.content_type})
 
     app.router.add_get("/{tail:.*}", serve)
     await attacker.runner.setup()
