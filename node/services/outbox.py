@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import uuid
 from typing import Any, Iterable
-from urllib.parse import urlsplit
 
 from federation.documents import omit_empty
 from federation.jsonld import COFFEE_CONTEXT, PUBLIC
 from node.config import Config
-from node.services import local_actors
+from node.services import local_actors, publication
 from node.storage import activities as activities_store
 from node.storage import actors as actors_store
 from node.storage import deliveries as deliveries_store
@@ -86,10 +85,10 @@ def publish(
         inboxes = {inbox for inbox in (inbox_of(store, t, shared=shared) for t in targets) if inbox}
         inboxes.update(extra_inboxes)
         for inbox in sorted(inboxes):
-            if local_actors.is_local(config, inbox):
-                continue
-            deliveries_store.add(store, activity_id=activity["id"], inbox=inbox,
-                                 domain=urlsplit(inbox).netloc.lower(), signer=actor_id)
+            domain = publication.domain_of(inbox)
+            if domain is None or local_actors.is_local(config, inbox):
+                continue  # no usable inbox URL (userinfo, no host), or ours
+            deliveries_store.add(store, activity_id=activity["id"], inbox=inbox, domain=domain, signer=actor_id)
     return activity["id"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from node.storage import domains as domains_store
 from node.storage.db import Store
 from node.timeutil import now_iso
 
@@ -18,12 +19,18 @@ def add(store: Store, *, activity_id: str, inbox: str, domain: str, signer: str)
 
 
 def due(store: Store, now: str, limit: int) -> list[dict[str, Any]]:
-    """Pending deliveries whose time has come, skipping blocked domains."""
+    """Pending deliveries whose time has come, skipping blocked domains (and their subdomains).
+
+    Skipped rows stay pending: they go out if the block is lifted.
+    """
+    waiting = store.conn.execute("SELECT DISTINCT domain FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?",
+                                 [now]).fetchall()
+    blocked = [domain for (domain,) in waiting if domains_store.is_blocked(store, domain)]
+    marks = ",".join("?" * len(blocked))
     return list(store.db.query(
-        """SELECT d.* FROM deliveries d LEFT JOIN domains m ON m.domain = d.domain
-           WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND coalesce(m.blocked, 0) = 0
-           ORDER BY d.next_attempt_at, d.id LIMIT ?""",
-        [now, limit],
+        f"""SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND domain NOT IN ({marks})
+            ORDER BY next_attempt_at, id LIMIT ?""",
+        [now, *blocked, limit],
     ))
 
 
