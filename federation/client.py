@@ -325,14 +325,23 @@ class FederationClient:
         limit = self.settings.max_body_bytes
         if response.content_length is not None and response.content_length > limit:
             raise TooLargeError(f"{url}: body of {response.content_length} bytes exceeds {limit}")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.content.iter_chunked(_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise TooLargeError(f"{url}: body exceeds {limit} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await read_capped(response.content, limit, f"{url}: body")
+
+
+async def read_capped(content: aiohttp.StreamReader, limit: int, what: str = "body") -> bytes:
+    """All of `content` to its end, or TooLargeError once past `limit` bytes (shared with the inbox).
+
+    One `read(n)` is not enough: it returns what has arrived so far, so a body sent in
+    two TCP writes would come back cut in half.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in content.iter_chunked(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise TooLargeError(f"{what} exceeds {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _parse_url(url: str) -> URL:

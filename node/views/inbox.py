@@ -11,9 +11,9 @@ import logging
 from aiohttp import web
 
 from federation import httpsig, inbox as rules, jsonld, origin
-from federation.client import is_public_address
+from federation.client import is_public_address, read_capped
 from federation.errors import (BlockedError, FederationError, FetchError, MalformedError, RateLimited,
-                               SignatureMismatch, TooLargeError)
+                               SignatureMismatch)
 from node.appkeys import CONFIG, INBOX_WORKER, KEYS, METRICS, RATE, STORE
 from node.middlewares import csrf_exempt
 from node.services import inbound_rules
@@ -22,20 +22,11 @@ from node.storage import inbox as inbox_store
 from node.storage.db import Store
 
 log = logging.getLogger("coffee.inbox")
-_CHUNK = 64 * 1024
 
 
 async def _read_capped(request: web.Request) -> bytes:
-    """The whole body, up to the cap: one `read(n)` returns only what has arrived so far."""
     rules.check_length(request.content_length)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(_CHUNK):
-        size += len(chunk)
-        if size > rules.MAX_BODY_BYTES:
-            raise TooLargeError(f"body exceeds {rules.MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_capped(request.content, rules.MAX_BODY_BYTES)
 
 
 def source_address(request: web.Request) -> str:
