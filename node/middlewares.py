@@ -40,12 +40,17 @@ def wants_json(request: web.Request) -> bool:
     return "json" in accept and "text/html" not in accept
 
 
+def json_error(status: int, message: str, field: str | None = None) -> web.Response:
+    """The documented JSON error (docs/api.md, `Error` in the OpenAPI description)."""
+    body: dict[str, object] = {"error": message, "status": status}
+    if field:
+        body["field"] = field
+    return web.json_response(body, status=status)
+
+
 def error_response(request: web.Request, status: int, message: str, field: str | None = None) -> web.Response:
     if wants_json(request):
-        body: dict[str, object] = {"error": message, "status": status}
-        if field:
-            body["field"] = field
-        return web.json_response(body, status=status)
+        return json_error(status, message, field)
     return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
@@ -64,7 +69,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             gettext = i18n.translations(request.get(LANG, i18n.DEFAULT_LANGUAGE)).gettext
             reason = {404: gettext("This page does not exist."), 405: gettext("This method is not allowed here."),
                       413: gettext("What you sent is too large for this site.")}[exc.status]
-            return error_response(request, exc.status, reason)
+            response = error_response(request, exc.status, reason)
+            if "Allow" in exc.headers:  # RFC 9110 §15.5.6: a 405 says which methods the resource has
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
         raise
     except Exception:
         log.exception("http.unhandled", extra={"method": request.method, "path": request.path})
@@ -106,9 +114,14 @@ def _save(request: web.Request, response: web.StreamResponse, cookie: str | None
 
 @web.middleware
 async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every unsafe request from a browser carries the session's token (form field or header)."""
+    """Every unsafe request from a browser carries the session's token (form field or header).
+
+    Routing comes first: a method or path the router refuses answers 405 (with `Allow`) or
+    404 whatever the token, so API clients learn what the resource accepts.
+    """
     route_handler = request.match_info.handler
-    if request.method in UNSAFE_METHODS and not getattr(route_handler, "csrf_exempt", False):
+    routed = request.match_info.http_exception is None
+    if routed and request.method in UNSAFE_METHODS and not getattr(route_handler, "csrf_exempt", False):
         expected = request[SESSION].get("csrf")
         if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             supplied = (await request.post()).get(CSRF_FIELD)

@@ -73,6 +73,9 @@ MAX_CAPACITY = 100_000
 MAX_COHOSTS = 10
 PER_PAGE = 20
 MAX_PAGE = 10_000
+# Agenda filters take days in this range: wide enough for any real agenda, far enough from
+# `date.min`/`date.max` that a zone offset or the day after never leaves what datetime can hold.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 FALLBACK_TIMEZONE = "Europe/Brussels"
 
 # What remote descriptions may keep: text structure and links, nothing active.
@@ -870,11 +873,19 @@ def member_for_calendar_token(store: Store, token: str) -> int:
 # agendas
 
 
+def _in_range(day: date, *, field: str) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput("Dates go from %(first)s to %(last)s.", field=field,
+                           first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+    return day
+
+
 def _date_bound(value: str, zone: str, *, field: str, next_day: bool) -> datetime:
     try:
         day = date.fromisoformat(value)
     except ValueError:
         raise InvalidInput("Enter a date like 2026-12-01.", field=field) from None
+    _in_range(day, field=field)
     if next_day:
         day += timedelta(days=1)
     return datetime.combine(day, time(), tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(timezone.utc)
@@ -961,6 +972,7 @@ def month_bounds(month: str | None, zone: str) -> tuple[date, datetime, datetime
             first = datetime.strptime(month, "%Y-%m").date()
         except ValueError:
             raise InvalidInput("Enter a month like 2026-12.", field="month") from None
+        _in_range(first, field="month")
     else:
         first = now().astimezone(zoneinfo.ZoneInfo(zone)).date().replace(day=1)
     following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
