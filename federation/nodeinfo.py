@@ -30,6 +30,7 @@ def nodeinfo_document(
     version: str,
     users_total: int,
     users_active_month: int,
+    users_active_halfyear: int,
     local_posts: int,
     open_registrations: bool,
     metadata: dict,
@@ -44,7 +45,7 @@ def nodeinfo_document(
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": open_registrations,
         "usage": {
-            "users": {"total": users_total, "activeMonth": users_active_month},
+            "users": {"total": users_total, "activeMonth": users_active_month, "activeHalfyear": users_active_halfyear},
             "localPosts": local_posts,
         },
         "metadata": metadata,

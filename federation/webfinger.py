@@ -41,23 +41,36 @@ def webfinger_response(subject: str, actor_url: str, profile_url: str) -> dict:
     }
 
 
-def parse_resource(resource: str, local_domain: str) -> str | None:
+def parse_resource(resource: str, local_domain: str, root_name: str | None = None) -> str | None:
     """The local username a WebFinger `resource` names, or None if it is not one of ours.
 
     Accepts `acct:user@domain`, `user@domain` and actor URLs `{base}/@user`;
     `local_domain` is the host as it appears in handles, with its port if any.
+    `root_name` is the account the site's own URL (`{base}/`) stands for, if any:
+    an actor id is a valid resource, and some sites' actor is their home page.
     """
     domain = local_domain.lower().rstrip(".")
     if resource.startswith(("https://", "http://")):
         try:
             authority = origin(resource).split("://", 1)[1]
-        except MalformedError:
+            url = URL(resource)
+        except (MalformedError, ValueError):
             return None
-        path = URL(resource).path
-        username = path[2:] if path.startswith("/@") else ""
-        return username if authority == domain and _USERNAME.fullmatch(username) else None
+        if authority != domain or url.query_string or url.fragment:
+            return None
+        if url.path in ("", "/"):
+            return root_name
+        username = url.path[2:] if url.path.startswith("/@") else ""
+        return username if _USERNAME.fullmatch(username) else None
     user, _, host = resource.removeprefix("acct:").rpartition("@")
     return user if host.lower().rstrip(".") == domain and _USERNAME.fullmatch(user) else None
+
+
+def select_links(jrd: dict, rels: list[str]) -> dict:
+    """RFC 7033 §4.3: with `rel` parameters, only the links of those relation types (the rest stays)."""
+    if not rels:
+        return jrd
+    return jrd | {"links": [link for link in jrd["links"] if link.get("rel") in rels]}
 
 
 def host_meta_xml(base_url: str) -> str:

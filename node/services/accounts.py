@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from node.errors import InvalidInput, NotAuthenticated
 from node.services.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, verify_password
 from node.storage import members as members_store
 from node.storage.db import Store
+from node.timeutil import now
 
+FEDERATED = "status = 'active' AND visibility IN ('public', 'network')"  # whom NodeInfo counts as users
 # A hash computed once, so a login for an unknown user costs as much as a real one.
 _DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
 
@@ -41,10 +44,27 @@ def change_password(store: Store, member: dict[str, Any], current: str, new: str
 
 
 def current_member(store: Store, member_id: Any) -> dict[str, Any] | None:
-    """The member behind a session, only while active (suspension ends sessions at once)."""
+    """The member behind a session, only while active (suspension ends sessions at once).
+
+    The first request of each day also records the day: NodeInfo counts active users with it.
+    """
     if not isinstance(member_id, int):
         return None
     member = members_store.get(store, member_id)
     if member is None or member["status"] != "active":
         return None
+    today = now().date().isoformat()
+    if member["last_active_on"] != today:
+        members_store.mark_active(store, member_id, today)
+        member["last_active_on"] = today
     return member
+
+
+def active_users(store: Store, *, days: int) -> int:
+    """Members the network sees (public or network profiles) who used the node in the last `days` days."""
+    since = (now() - timedelta(days=days)).date().isoformat()
+    return members_store.count(store, f"{FEDERATED} AND last_active_on >= ?", [since])
+
+
+def federated_users(store: Store) -> int:
+    return members_store.count(store, FEDERATED)

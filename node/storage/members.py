@@ -42,6 +42,11 @@ def update(store: Store, member_id: int, **fields: Any) -> dict[str, Any]:
     return get(store, member_id)  # type: ignore[return-value]
 
 
+def mark_active(store: Store, member_id: int, day: str) -> None:
+    """Record the day a member used the node; not a profile change, so `updated_at` stays."""
+    store.db.execute("UPDATE members SET last_active_on = ? WHERE id = ?", [day, member_id])
+
+
 def delete(store: Store, member_id: int) -> None:
     store.db["members"].delete(member_id)
 

@@ -15,14 +15,14 @@ def test_links_point_to_nodeinfo_and_the_application_actor() -> None:
 
 
 def test_document_has_every_field_nodeinfo_21_requires() -> None:
-    doc = nodeinfo_document("coffee", "0.1.0", 12, 5, 40, False, {"nodeName": "Mutualab"})
+    doc = nodeinfo_document("coffee", "0.1.0", 12, 5, 9, 40, False, {"nodeName": "Mutualab"})
     assert doc == {
         "version": "2.1",
         "software": {"name": "coffee", "version": "0.1.0"},
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": False,
-        "usage": {"users": {"total": 12, "activeMonth": 5}, "localPosts": 40},
+        "usage": {"users": {"total": 12, "activeMonth": 5, "activeHalfyear": 9}, "localPosts": 40},
         "metadata": {"nodeName": "Mutualab"},
     }
 
@@ -30,4 +30,4 @@ def test_document_has_every_field_nodeinfo_21_requires() -> None:
 @pytest.mark.parametrize("name", ["Coffee", "coffee node", "", "café"])
 def test_software_name_follows_the_schema_pattern(name: str) -> None:
     with pytest.raises(ValueError):
-        nodeinfo_document(name, "0.1.0", 0, 0, 0, False, {})
+        nodeinfo_document(name, "0.1.0", 0, 0, 0, 0, False, {})
