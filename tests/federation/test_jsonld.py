@@ -166,6 +166,7 @@ def test_mastodon_actor_reads_as_our_terms() -> None:
             "indexable": "toot:indexable", "Hashtag": "as:Hashtag",
         }],
         "id": "https://m.example/users/bob", "type": "Person", "manuallyApprovesFollowers": False,
+        "endpoints": {"sharedInbox": "https://m.example/inbox"},
         "discoverable": True, "indexable": False, "featured": "https://m.example/users/bob/featured",
         "attachment": [{"type": "PropertyValue", "name": "Web", "value": "<a>x</a>"}],
         "tag": [{"type": "Hashtag", "name": "#coworking", "href": "https://m.example/tags/coworking"}],
@@ -178,6 +179,7 @@ def test_mastodon_actor_reads_as_our_terms() -> None:
     assert out["attachment"] == {"type": "PropertyValue", "name": "Web", "value": "<a>x</a>"}
     assert out["tag"]["type"] == "Hashtag"
     assert out["publicKey"]["owner"] == "https://m.example/users/bob"
+    assert out["endpoints"] == {"sharedInbox": "https://m.example/inbox"}
     assert out["toot:featured"] == {"id": "https://m.example/users/bob/featured"}  # no term of ours: prefixed
 
 
