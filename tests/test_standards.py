@@ -202,3 +202,16 @@ async def test_the_single_line_street_input_is_address_line1(node) -> None:
     (street,) = re.findall(r'<input id="street"[^>]*>', html)
     assert 'autocomplete="address-line1"' in street
     assert "street-address" not in html  # a token for a multi-line field (textarea) only
+
+
+# requests aiohttp cannot read (a URL over its 8190-byte line limit) still answer the documented JSON error
+
+
+@pytest.mark.parametrize("path", ["/api/members?q=", "/api/events?space=", "/members?q="])
+async def test_an_over_long_url_is_a_json_error(node, path: str) -> None:
+    async with node.client().get(path + "a" * 9000) as resp:
+        assert resp.status == 400 and resp.content_type == "application/json"
+        body = await resp.json()
+    assert body["status"] == 400 and "too long" in body["error"]
+    async with node.client().get("/api/space") as resp:  # the node still answers
+        assert resp.status == 200
