@@ -10,18 +10,13 @@ from typing import Any
 
 from node.services import catalogue as catalogue_service
 from node.services import events as events_service
+from node.services import profiles
 from node.services.fields import KNOWN_LANGUAGES
 from node.services.profiles import MAX_PAGE, MAX_PER_PAGE, OPEN_TO
-from node.services.space import AMENITIES, DAYS, KINDS
+from node.services.space import AMENITIES, COUNTRIES, DAYS, KINDS
 
 _LANGUAGE_MAP = {"type": "object", "propertyNames": {"enum": list(KNOWN_LANGUAGES)}, "additionalProperties": {"type": "string"}}
 _NULLABLE_NUMBER = {"type": ["number", "null"], "minimum": 0}
-_LANG_PARAM = {
-    "name": "lang",
-    "in": "query",
-    "description": "Language of `description`, `bio` and skill labels; defaults to the request's language (Accept-Language).",
-    "schema": {"type": "string", "enum": list(KNOWN_LANGUAGES)},
-}
 
 SPACE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -134,131 +129,145 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
+# The real rules of the query parameters. Every one is optional, and an empty value (`?q=`) is the
+# same as leaving it out: that is how HTML forms send an untouched field.
+ABSENT = "An empty value is the same as leaving the parameter out."
+_NO_CONTROL = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"}
+_TEXT_RULE = "Any characters but control characters (tabs and line breaks count as spaces); spaces around are ignored."
+_SKILL_RULE = ("Resolved against ESCO (the European skills classification): an ESCO skill or occupation URI this node "
+               "knows, or an ESCO preferred or alternative label in fr, nl, en, de or es, case and accents ignored. "
+               "A value that names no ESCO concept is refused (400, `field: skill`).")
+_COUNTRY_RULE = "An ISO 3166-1 alpha-2 country code (case ignored)"
+_DAY = {"type": "string", "format": "date", "pattern": "^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$"}
+_DAY_RULE = (f"A day, YYYY-MM-DD, from {events_service.FIRST_DAY.isoformat()} to {events_service.LAST_DAY.isoformat()} "
+             "(others are refused with 400)")
+# What `fields.url` accepts: http(s), a host, no credentials, no spaces or control characters.
+_HTTP_URL = {"type": "string", "maxLength": 500,
+             "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@:\\[\\] \\x00-\\x1f\\x7f][^/?#@\\[\\] \\x00-\\x1f\\x7f]*"
+                        "([/?#][^ \\x00-\\x1f\\x7f]*)?$"}
+_FLAG = {"type": "string", "enum": ["1", "0", "true", "false", "on", "off"]}
+_EMPTY = {"type": "string", "maxLength": 0}
+
+
+def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema`, or the empty string (absent): the description says so instead of pretending."""
+    if "enum" in schema:
+        return schema | {"enum": [*schema["enum"], ""]}
+    return {"anyOf": [schema, _EMPTY]}
+
+
 def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+    return {"name": name, "in": "query", "required": False, "description": f"{description} {ABSENT}",
+            "schema": _or_empty(schema)}
+
+
+def _page(maximum: int, description: str = "Page number.") -> dict[str, Any]:
+    return _query("page", f"{description} A whole number from 1 to {maximum}.",
+                  {"type": "integer", "minimum": 1, "maximum": maximum, "default": 1})
+
+
+_LANG_PARAM = _query("lang", "Language of texts and skill labels; defaults to the request's language (Accept-Language).",
+                     {"type": "string", "enum": list(KNOWN_LANGUAGES)})
 
 
 def _json_content(ref: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
 
 
+def _get(operation_id: str, summary: str, parameters: list[dict[str, Any]], ok: str, ref: str,
+         **more: dict[str, Any]) -> dict[str, Any]:
+    """A read-only operation: its answer, a 400 for any refused parameter, and whatever else it may say."""
+    bad_request = {"description": "A parameter breaks its rule, or the request could not be read (a URL over "
+                                  "8190 bytes); `field` names the parameter when there is one.",
+                   "content": _json_content("Error")}
+    responses = {"200": {"description": ok, "content": _json_content(ref)}, "400": bad_request}
+    return {"get": {"operationId": operation_id, "summary": summary, "parameters": parameters,
+                    "responses": responses | more}}
+
+
 def openapi_document(base_url: str) -> dict[str, Any]:
-    bad_request = {"description": "A parameter is out of range or unknown.", "content": _json_content("Error")}
+    countries = sorted(COUNTRIES)
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Coffee node API",
             "version": "1",
-            "description": "Public, read-only data of one coworking space of the Coffee network. See docs/api.md.",
+            "description": "Public, read-only data of one coworking space of the Coffee network (GET and HEAD only: "
+                           "other methods answer 405 with `Allow`). See docs/api.md.",
         },
         "servers": [{"url": base_url}],
         "paths": {
-            "/api/space": {
-                "get": {
-                    "operationId": "getSpace",
-                    "summary": "The space's public profile (what its home page shows).",
-                    "parameters": [_LANG_PARAM],
-                    "responses": {
-                        "200": {"description": "The space.", "content": _json_content("Space")},
-                        "400": bad_request,
-                    },
-                }
-            },
-            "/api/members": {
-                "get": {
-                    "operationId": "listMembers",
-                    "summary": "Members who made their profile public, by name, filtered and paged.",
-                    "parameters": [
-                        _query("q", "Words of a name, username or organisation (case and accents ignored).",
-                               {"type": "string", "maxLength": 100}),
-                        _query("skill", "An ESCO skill URI, or a skill label in any language; also matches free-text tags.",
-                               {"type": "string", "maxLength": 500}),
-                        _query("language", "Members who speak this language.", {"type": "string", "enum": list(KNOWN_LANGUAGES)}),
-                        _query("open_to", "Members open to this.", {"type": "string", "enum": list(OPEN_TO)}),
-                        _query("page", "Page number.", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
-                        _query("per_page", "Members per page.", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 24}),
-                        _LANG_PARAM,
-                    ],
-                    "responses": {
-                        "200": {"description": "One page of members.", "content": _json_content("MembersPage")},
-                        "400": bad_request,
-                    },
-                }
-            },
-            "/api/events": {
-                "get": {
-                    "operationId": "listEvents",
-                    "summary": "The network agenda: events this node knows (its own and its peers'), soonest first.",
-                    "parameters": [
-                        _query("from", "Events still going on from this day (YYYY-MM-DD, in the space's zone); "
-                               "without `from` and `to`, upcoming events.", {"type": "string", "format": "date"}),
-                        _query("to", "Events starting on or before this day.", {"type": "string", "format": "date"}),
-                        _query("space", "Events organised or co-hosted by this space (its actor id).",
-                               {"type": "string", "format": "uri"}),
-                        _query("country", "Events held in, or organised by a space of, this country (ISO 3166-1 alpha-2).",
-                               {"type": "string", "pattern": "^[A-Za-z]{2}$"}),
-                        _query("category", "FEP-8a8e category.", {"type": "string", "enum": list(events_service.CATEGORIES)}),
-                        _query("language", "Events held in this language.", {"type": "string", "enum": list(KNOWN_LANGUAGES)}),
-                        _query("cross_border", "Only cross-border events (yes), or only the others (no).",
-                               {"type": "string", "enum": ["yes", "no", "true", "false", "1", "0"]}),
-                        _query("status", "Only events with this status.", {"type": "string", "enum": list(events_service.STATUSES)}),
-                        _query("page", "Page number (20 events a page).",
-                               {"type": "integer", "minimum": 1, "maximum": events_service.MAX_PAGE, "default": 1}),
-                    ],
-                    "responses": {
-                        "200": {"description": "One page of events.", "content": _json_content("EventsPage")},
-                        "400": bad_request,
-                    },
-                }
-            },
-            "/api/catalogue": {
-                "get": {
-                    "operationId": "searchCatalogue",
-                    "summary": "The network catalogue: public people of this space and of the spaces it follows, best match first.",
-                    "parameters": [
-                        _query("q", "A skill in any language (an ESCO label: `webprogrammering` finds `programmation web`), "
-                               "or words of a name, organisation, bio or tag.", {"type": "string", "maxLength": catalogue_service.MAX_QUERY}),
-                        _query("skill", "People offering this skill: an ESCO URI this node knows, or an ESCO label in any language.",
-                               {"type": "string", "maxLength": 500}),
-                        _query("language", "People who speak this language.", {"type": "string", "pattern": "^[a-z]{2,3}$"}),
-                        _query("country", "People of this country (ISO 3166-1 alpha-2).", {"type": "string", "pattern": "^[A-Za-z]{2}$"}),
-                        _query("city", "People of this city.", {"type": "string", "maxLength": 80}),
-                        _query("space", "People of this space (its actor id).", {"type": "string", "format": "uri"}),
-                        _query("open_to", "People open to this.", {"type": "string", "enum": list(OPEN_TO)}),
-                        _query("cross_border", "Only people of another country than this node's.",
-                               {"type": "string", "enum": ["1", "0", "true", "false", "on", "off"]}),
-                        _query("widen", "Also the skills of the same ESCO group, ranked after exact ones.",
-                               {"type": "string", "enum": ["1", "0", "true", "false", "on", "off"]}),
-                        _query("page", "Page number.", {"type": "integer", "minimum": 1, "maximum": catalogue_service.MAX_PAGE, "default": 1}),
-                        _query("per_page", "People per page.", {"type": "integer", "minimum": 1,
-                               "maximum": catalogue_service.MAX_PER_PAGE, "default": catalogue_service.DEFAULT_PER_PAGE}),
-                        _LANG_PARAM,
-                    ],
-                    "responses": {
-                        "200": {"description": "One page of people, with facets.", "content": _json_content("CataloguePage")},
-                        "400": bad_request,
-                    },
-                }
-            },
-            "/api/matches/{username}": {
-                "get": {
-                    "operationId": "memberMatches",
-                    "summary": "For each skill a public member of this space seeks: who offers it in the network.",
-                    "parameters": [
-                        {"name": "username", "in": "path", "required": True, "schema": {"type": "string"}},
-                        _query("cross_border_first", "List people of other countries first (default 1).",
-                               {"type": "string", "enum": ["1", "0", "true", "false", "on", "off"]}),
-                        _query("widen", "Also people offering a skill of the same ESCO group, after exact matches.",
-                               {"type": "string", "enum": ["1", "0", "true", "false", "on", "off"]}),
-                        _LANG_PARAM,
-                    ],
-                    "responses": {
-                        "200": {"description": "The member's needs and who can help.", "content": _json_content("Matches")},
-                        "400": bad_request,
-                        "404": {"description": "No public member of this space has this name.", "content": _json_content("Error")},
-                    },
-                }
-            },
+            "/api/space": _get("getSpace", "The space's public profile (what its home page shows).",
+                               [_LANG_PARAM], "The space.", "Space"),
+            "/api/members": _get(
+                "listMembers", "Members who made their profile public, by name, filtered and paged.",
+                [
+                    _query("q", f"Words of a name, username or organisation (case and accents ignored). {_TEXT_RULE}",
+                           _NO_CONTROL | {"maxLength": profiles.MAX_QUERY}),
+                    _query("skill", f"Members offering this skill; a label also matches free-text tags. {_SKILL_RULE}",
+                           {"type": "string", "maxLength": 500}),
+                    _query("language", "Members who speak this language.", {"type": "string", "enum": list(KNOWN_LANGUAGES)}),
+                    _query("open_to", "Members open to this.", {"type": "string", "enum": list(OPEN_TO)}),
+                    _page(MAX_PAGE),
+                    _query("per_page", f"Members per page, 1 to {MAX_PER_PAGE}.",
+                           {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 24}),
+                    _LANG_PARAM,
+                ],
+                "One page of members.", "MembersPage"),
+            "/api/events": _get(
+                "listEvents", "The network agenda: events this node knows (its own and its peers'), soonest first.",
+                [
+                    _query("from", f"Events still going on from this day, in the space's zone. {_DAY_RULE}; "
+                           "without `from` and `to`, upcoming events.", _DAY),
+                    _query("to", f"Events starting on or before this day. {_DAY_RULE}; not before `from`.", _DAY),
+                    _query("space", "Events organised or co-hosted by this space: its actor id, an http(s) URL.", _HTTP_URL),
+                    _query("country", f"Events held in, or organised by a space of, this country. {_COUNTRY_RULE}.",
+                           {"type": "string", "enum": countries}),
+                    _query("category", "FEP-8a8e category (case ignored).",
+                           {"type": "string", "enum": list(events_service.CATEGORIES)}),
+                    _query("language", "Events held in this language.", {"type": "string", "enum": list(KNOWN_LANGUAGES)}),
+                    _query("cross_border", "Only cross-border events (yes), or only the others (no); case ignored.",
+                           {"type": "string", "enum": ["yes", "no", "true", "false", "1", "0", "on", "off"]}),
+                    _query("status", "Only events with this status.", {"type": "string", "enum": list(events_service.STATUSES)}),
+                    _page(events_service.MAX_PAGE, "Page number (20 events a page)."),
+                ],
+                "One page of events.", "EventsPage"),
+            "/api/catalogue": _get(
+                "searchCatalogue",
+                "The network catalogue: public people of this space and of the spaces it follows, best match first.",
+                [
+                    _query("q", "A skill in any language (an ESCO label: `webprogrammering` finds `programmation web`), "
+                           "or words of a name, organisation, bio or tag; spaces around are ignored.",
+                           {"type": "string", "maxLength": catalogue_service.MAX_QUERY}),
+                    _query("skill", f"People offering this skill. {_SKILL_RULE}", {"type": "string", "maxLength": 500}),
+                    _query("language", "People who speak this language: a code of 2 or 3 lower-case letters.",
+                           {"type": "string", "pattern": "^[a-z]{2,3}$"}),
+                    _query("country", "People of this country: two letters, case ignored (an unknown code matches nobody).",
+                           {"type": "string", "pattern": "^[A-Za-z]{2}$"}),
+                    _query("city", "People of this city (case ignored).", {"type": "string", "maxLength": 80}),
+                    _query("space", "People of this space: its actor id, starting with http:// or https://.",
+                           {"type": "string", "maxLength": 500, "pattern": "^https?://"}),
+                    _query("open_to", "People open to this.", {"type": "string", "enum": list(OPEN_TO)}),
+                    _query("cross_border", "Only people of another country than this node's.", _FLAG),
+                    _query("widen", "Also the skills of the same ESCO group, ranked after exact ones.", _FLAG),
+                    _page(catalogue_service.MAX_PAGE),
+                    _query("per_page", f"People per page, 1 to {catalogue_service.MAX_PER_PAGE}.",
+                           {"type": "integer", "minimum": 1, "maximum": catalogue_service.MAX_PER_PAGE,
+                            "default": catalogue_service.DEFAULT_PER_PAGE}),
+                    _LANG_PARAM,
+                ],
+                "One page of people, with facets.", "CataloguePage"),
+            "/api/matches/{username}": _get(
+                "memberMatches", "For each skill a public member of this space seeks: who offers it in the network.",
+                [
+                    {"name": "username", "in": "path", "required": True, "schema": {"type": "string"},
+                     "description": "The member's username (case ignored)."},
+                    _query("cross_border_first", "List people of other countries first (default 1).", _FLAG),
+                    _query("widen", "Also people offering a skill of the same ESCO group, after exact matches.", _FLAG),
+                    _LANG_PARAM,
+                ],
+                "The member's needs and who can help.", "Matches",
+                **{"404": {"description": "No public member of this space has this name.", "content": _json_content("Error")}}),
         },
         "components": {
             "schemas": {"Space": SPACE_SCHEMA, "Member": MEMBER_SCHEMA, "MembersPage": MEMBERS_PAGE_SCHEMA, "Error": ERROR_SCHEMA,
