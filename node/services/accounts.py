@@ -54,16 +54,15 @@ def current_member(store: Store, member_id: Any) -> dict[str, Any] | None:
     if member is None or member["status"] != "active":
         return None
     today = now().date().isoformat()
-    if member["last_active_on"] != today:
+    if members_store.last_active_on(store, member_id) != today:
         members_store.mark_active(store, member_id, today)
-        member["last_active_on"] = today
     return member
 
 
 def active_users(store: Store, *, days: int) -> int:
     """Members the network sees (public or network profiles) who used the node in the last `days` days."""
     since = (now() - timedelta(days=days)).date().isoformat()
-    return members_store.count(store, f"{FEDERATED} AND last_active_on >= ?", [since])
+    return members_store.count_active(store, FEDERATED, [], since=since)
 
 
 def federated_users(store: Store) -> int:

@@ -42,9 +42,22 @@ def update(store: Store, member_id: int, **fields: Any) -> dict[str, Any]:
     return get(store, member_id)  # type: ignore[return-value]
 
 
+def last_active_on(store: Store, member_id: int) -> str | None:
+    row = store.db.execute("SELECT last_active_on FROM member_activity WHERE member_id = ?", [member_id]).fetchone()
+    return row[0] if row else None
+
+
 def mark_active(store: Store, member_id: int, day: str) -> None:
-    """Record the day a member used the node; not a profile change, so `updated_at` stays."""
-    store.db.execute("UPDATE members SET last_active_on = ? WHERE id = ?", [day, member_id])
+    """Record the day (YYYY-MM-DD) a member used the node; the members row itself is not touched."""
+    store.db.execute("INSERT INTO member_activity (member_id, last_active_on) VALUES (?, ?) "
+                     "ON CONFLICT (member_id) DO UPDATE SET last_active_on = excluded.last_active_on", [member_id, day])
+
+
+def count_active(store: Store, where: str, params: Iterable[Any], *, since: str) -> int:
+    """Members matching a service's condition who used the node on `since` or later."""
+    sql = (f"SELECT count(*) FROM members JOIN member_activity ON member_activity.member_id = members.id "
+           f"WHERE ({where}) AND member_activity.last_active_on >= ?")
+    return store.db.execute(sql, [*params, since]).fetchone()[0]
 
 
 def delete(store: Store, member_id: int) -> None:

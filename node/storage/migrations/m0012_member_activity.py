@@ -1,8 +1,16 @@
-"""The day a member last used the node (signed in or came back with a session), for NodeInfo's
-`activeMonth` and `activeHalfyear`: a day, not a time, because counting is all it is for."""
+"""The day each member last used the node (signed in, or came back with a session), for NodeInfo's
+`activeMonth` and `activeHalfyear`. A day, not a time, because counting is all it is for; a table of
+its own, because using the node is not a change to the member's account or profile."""
 
 import sqlite_utils
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.execute("ALTER TABLE members ADD COLUMN last_active_on TEXT")  # YYYY-MM-DD (UTC), NULL: never since
+    db.executescript(
+        """
+        CREATE TABLE member_activity (
+            member_id INTEGER PRIMARY KEY REFERENCES members(id) ON DELETE CASCADE,
+            last_active_on TEXT NOT NULL                 -- YYYY-MM-DD, UTC
+        );
+        """
+    )
