@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import jsonschema
 import pytest
 from pyld import jsonld as pyld
 
@@ -215,3 +216,35 @@ async def test_an_over_long_url_is_a_json_error(node, path: str) -> None:
     assert body["status"] == 400 and "too long" in body["error"]
     async with node.client().get("/api/space") as resp:  # the node still answers
         assert resp.status == 200
+
+
+# the OpenAPI description states the real rules
+
+
+async def test_openapi_states_the_rules_and_empty_means_absent(node) -> None:
+    async with node.client().get("/api/openapi.json") as resp:
+        document = await resp.json()
+    parameters = {(path, p["name"]): p for path, item in document["paths"].items() for p in item["get"]["parameters"]}
+    for (path, name), parameter in parameters.items():
+        if parameter["in"] == "query":
+            jsonschema.validate("", parameter["schema"])  # an empty value is valid: it means absent
+            assert "same as leaving the parameter out" in parameter["description"], (path, name)
+    for path in ("/api/members", "/api/catalogue"):
+        assert "ESCO" in parameters[path, "skill"]["description"] and "400" in parameters[path, "skill"]["description"]
+    country = parameters["/api/events", "country"]["schema"]
+    jsonschema.validate("BE", country)
+    for refused in ("AA", "EU", "France"):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(refused, country)
+    for refused in ("a\x01b", "x" * 101):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(refused, parameters["/api/members", "q"]["schema"])
+    day = parameters["/api/events", "from"]["schema"]
+    jsonschema.validate("2026-12-01", day)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate("0001-01-01", day)
+    space = parameters["/api/events", "space"]["schema"]
+    jsonschema.validate("https://esco.example/", space)
+    for refused in ("urn:x:y", "https://user@host/", "http:///path", "https://a b/"):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(refused, space)

@@ -14,6 +14,7 @@ from federation.webfinger import (
     host_meta_xml,
     parse_resource,
     resolve_handle,
+    select_links,
     split_handle,
     webfinger_response,
     webfinger_url,
@@ -133,3 +134,21 @@ async def test_resolve_handle_without_activitypub_link_fails(aiohttp_server) -> 
     async with FederationClient(ClientSettings(allow_private_network=True)) as client:
         with pytest.raises(FetchError, match="no ActivityPub actor"):
             await resolve_handle(client, f"alice@127.0.0.1:{server.port}")
+
+
+@pytest.mark.parametrize(("resource", "expected"), [
+    ("https://lille.example/", "space"), ("https://lille.example", "space"), ("https://LILLE.example:443/", "space"),
+    ("https://lille.example/?x=1", None), ("https://lille.example/#top", None), ("https://lille.example/about", None),
+    ("https://roubaix.example/", None),
+])
+def test_the_site_url_stands_for_the_root_account(resource: str, expected: str | None) -> None:
+    assert parse_resource(resource, "lille.example", root_name="space") == expected
+    assert parse_resource(resource, "lille.example") is None
+
+
+def test_select_links_keeps_the_asked_relations_and_the_rest_of_the_jrd() -> None:
+    jrd = webfinger_response("acct:alice@lille.example", "https://lille.example/@alice", "https://lille.example/@alice")
+    assert select_links(jrd, []) == jrd
+    only_self = select_links(jrd, ["self"])
+    assert [link["rel"] for link in only_self["links"]] == ["self"] and only_self["subject"] == jrd["subject"]
+    assert select_links(jrd, ["http://ostatus.org/schema/1.0/subscribe"])["links"] == []
