@@ -17,6 +17,7 @@ from node.services import catalogue
 from node.services import events as ev
 from tests.profiles_web import GRAPHIC_DESIGN, member_with_profile
 from tests.test_events import values
+from tests.test_standards import in_two_weeks
 
 SEED = 20261204
 EXAMPLES = 20  # per operation and phase: ~300 requests in all
@@ -48,8 +49,8 @@ async def test_the_api_keeps_to_its_openapi_description(node, tmp_path: Path) ->
                                 languages=["nl"], tags=["risographie"])
     for member in (paula, emile):
         catalogue.index_local_member(node.store, node.config, member)
-    ev.create_event(node.store, node.config, values(start="2030-01-10T18:00", end="2030-01-10T20:00",
-                                                    category="NETWORKING", languages=["fr"]), by=None)
+    ev.create_event(node.store, node.config, values(**in_two_weeks(), category="NETWORKING", languages=["fr"]),
+                    by=None)
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG, encoding="utf-8")
     # A subprocess, so the node keeps serving on this event loop while the fuzzer waits for answers.
