@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -91,6 +92,36 @@ async def test_a_followed_space_events_reach_the_agenda_and_people_register_acro
     ev.delete_event(esco.store, esco.config, event["uuid"], by=None)
     esco.app[DELIVERY].wake()
     await eventually(lambda: remote(mutualab, event["ap_id"])["deleted_at"])
+
+
+def backfill_state(node, space_id: str) -> str | None:
+    row = node.store.db.execute("SELECT state FROM backfill_jobs WHERE space_id = ?", [space_id]).fetchone()
+    return row[0] if row and row[0] in ("done", "failed") else None
+
+
+async def test_a_newly_followed_space_brings_its_upcoming_events_not_its_past_ones(node_factory) -> None:
+    """Issue 10, bug 1: following a space filled the catalogue but left the agenda empty."""
+    esco = await node_factory(name="ESCO", slug="esco", country="BE", city="Tournai")
+    mutualab = await node_factory(name="Mutualab", country="FR", city="Lille")
+    soon = datetime.now(UTC) + timedelta(days=14)
+    past = datetime.now(UTC) - timedelta(days=14)
+    upcoming = ev.create_event(esco.store, esco.config, values(
+        name={"fr": "Apéro des indépendants"}, start=soon.strftime("%Y-%m-%dT18:00"),
+        end=soon.strftime("%Y-%m-%dT21:00")), by=None)
+    over = ev.create_event(esco.store, esco.config, values(
+        name={"fr": "Atelier passé"}, start=past.strftime("%Y-%m-%dT18:00"), end=past.strftime("%Y-%m-%dT21:00")),
+        by=None)
+    cancelled = ev.create_event(esco.store, esco.config, values(
+        name={"fr": "Annulé"}, start=soon.strftime("%Y-%m-%dT10:00"), end=soon.strftime("%Y-%m-%dT12:00")), by=None)
+    ev.delete_event(esco.store, esco.config, cancelled["uuid"], by=None)
+
+    await follow(mutualab, esco)
+    assert await eventually(lambda: backfill_state(mutualab, f"{esco.url}/"), timeout=20) == "done"
+    copy = remote(mutualab, upcoming["ap_id"])
+    assert copy is not None and copy["organiser_name"] == "ESCO" and copy["name_map"] == {"fr": "Apéro des indépendants"}
+    assert remote(mutualab, over["ap_id"]) is None and remote(mutualab, cancelled["ap_id"]) is None
+    async with mutualab.client().get("/agenda") as resp:
+        assert f'/events/{copy["uuid"]}' in await resp.text()
 
 
 async def test_approval_waits_for_the_organisers(node_factory) -> None:

@@ -20,7 +20,8 @@ a run that cannot finish a single page fails. A failed walk (the space was down,
 again on its own, resuming where it stopped, after 5 and 30 minutes, 2, 6 and 12 hours, then
 daily twice; after that only `catalogue refresh` (or the admin page) starts it again.
 When a walk ends normally with nothing rejected, entries of that space it did not see
-(people who left while we were not following) are removed.
+(people who left while we were not following) are removed. A walk that ends normally then
+reads the space's upcoming events (node.services.event_backfill) before it is marked done.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from federation.errors import FederationError, GoneError
 from federation.jsonld import normalise
 from node.config import Config
 from node.errors import CoffeeError
-from node.services import catalogue, remote_actors
+from node.services import catalogue, event_backfill, remote_actors
 from node.storage import catalogue as catalogue_store
 from node.storage.db import Store
 from node.timeutil import now, now_iso
@@ -71,6 +72,7 @@ class _Stop(Exception):
 
 
 DEFAULT_LIMITS = Limits()
+NOT_FOLLOWED = "no longer following this space"
 # After the n-th failure in a row, wait RETRY_DELAYS[n-1]; after the last one, only an admin's refresh retries.
 RETRY_DELAYS = tuple(timedelta(minutes=m) for m in (5, 30, 120, 360, 720, 1440, 1440))
 
@@ -123,6 +125,8 @@ async def run(store: Store, config: Config, fetch: Fetch, job: dict[str, Any], *
         log.info("backfill.paused", extra={"space": job["space_id"], "next": walk.job["next_url"]})
         return walk.save(state="queued", queued_at=now_iso(), lease_until=None)
     except _Stop as stop:
+        if stop.reason != NOT_FOLLOWED:
+            await _events(store, config, fetch, job["space_id"], limits)
         return walk.finish("done", stop.reason)
     except (FederationError, CoffeeError) as exc:
         return walk.finish("failed", str(exc)[:500])
@@ -130,7 +134,18 @@ async def run(store: Store, config: Config, fetch: Fetch, job: dict[str, Any], *
         pruned = catalogue_store.remove_stale(store, job["space_id"], job["started_at"])
         if pruned:
             log.info("backfill.pruned", extra={"space": job["space_id"], "count": pruned})
+    await _events(store, config, fetch, job["space_id"], limits)
     return walk.finish("done", None)
+
+
+async def _events(store: Store, config: Config, fetch: Fetch, space_id: str, limits: Limits) -> None:
+    """After its members, the space's upcoming events (node.services.event_backfill); the job is done
+    either way, as an event published later reaches us on its own."""
+    try:
+        async with asyncio.timeout(limits.run_seconds):
+            await event_backfill.upcoming_events(store, config, fetch, space_id)
+    except (TimeoutError, FederationError, CoffeeError) as exc:
+        log.info("backfill.events_failed", extra={"space": space_id, "reason": str(exc)[:500]})
 
 
 class _Walk:
@@ -165,7 +180,7 @@ class _Walk:
 
     async def pages(self) -> None:
         if self.space_id not in catalogue.followed_spaces(self.store, self.config):
-            raise _Stop("no longer following this space")
+            raise _Stop(NOT_FOLLOWED)
         url = self.job["next_url"]
         if url is None:
             url = await self._start()

@@ -18,11 +18,13 @@ import logging
 from typing import Any
 
 from federation import origin
+from node.config import Config
 from node.services import event_documents, local_actors, publication, remote_actors
 from node.services import events as events_service
-from node.services.inbound import InboundContext, handler
+from node.services.inbound import Fetch, InboundContext, handler
 from node.services.inbound.actors import follows_origin_of
 from node.storage import events as events_store
+from node.storage.db import Store
 
 log = logging.getLogger("coffee.inbound")
 
@@ -39,7 +41,7 @@ async def _object(ctx: InboundContext) -> dict[str, Any] | None:
 async def on_event(ctx: InboundContext) -> None:
     doc = await _object(ctx)
     if doc is not None:
-        await _store_event(ctx, _parse(ctx, doc), published_by=ctx.actor)
+        await _store_event(ctx, parse(ctx.store, doc), published_by=ctx.actor)
 
 
 @handler("Announce")
@@ -58,7 +60,7 @@ async def on_announce(ctx: InboundContext) -> None:
     doc = await ctx.fetch(ctx.object_id)
     if doc.get("type") != "Event":
         return  # other shared objects (notes, profiles) are not for the agenda
-    parsed = _parse(ctx, doc)
+    parsed = parse(ctx.store, doc)
     organiser = parsed["organiser"]["id"]
     if not organiser or not origin.same_origin(organiser, parsed["id"]):
         log.info("event.announce_ignored", extra=fields | {"reason": "no organiser on the event's origin"})
@@ -66,32 +68,40 @@ async def on_announce(ctx: InboundContext) -> None:
     await _store_event(ctx, parsed, published_by=organiser, announced=True)
 
 
-def _parse(ctx: InboundContext, doc: dict[str, Any]) -> dict[str, Any]:
-    return event_documents.event_from_ap(doc, default_language=publication.main_language(ctx.store))
+def parse(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
+    """A peer's Event document as stored values (texts without a language are in our main one)."""
+    return event_documents.event_from_ap(doc, default_language=publication.main_language(store))
 
 
 async def _store_event(ctx: InboundContext, parsed: dict[str, Any], *, published_by: str, announced: bool = False) -> None:
-    """Store or update a peer's event. `announced`: it was fetched from its origin for an
-    Announce, so it is the organiser's own current version, whoever shared it."""
-    if not parsed["id"] or local_actors.is_local(ctx.config, parsed["id"]):
+    await store_peer_event(ctx.store, ctx.config, ctx.fetch, parsed, sender=ctx.actor,
+                           published_by=published_by, announced=announced)
+
+
+async def store_peer_event(store: Store, config: Config, fetch: Fetch, parsed: dict[str, Any], *, sender: str,
+                           published_by: str, announced: bool = False) -> None:
+    """Store or update a peer's event that `sender` gave us. `announced`: it was fetched from its
+    origin (for an Announce, or by the backfill of a newly followed space), so it is the organiser's
+    own current version, whoever shared it."""
+    if not parsed["id"] or local_actors.is_local(config, parsed["id"]):
         return
-    existing = events_store.get_by_ap_id(ctx.store, parsed["id"])
-    fields = {"event": parsed["id"], "actor": ctx.actor}
-    if existing is not None and not (announced or events_service.remote_owner(existing, ctx.actor)):
+    existing = events_store.get_by_ap_id(store, parsed["id"])
+    fields = {"event": parsed["id"], "actor": sender}
+    if existing is not None and not (announced or events_service.remote_owner(existing, sender)):
         log.info("event.update_ignored_not_owner", extra=fields)
         return
-    ours = local_actors.space_id(ctx.config)
+    ours = local_actors.space_id(config)
     invited = any(cohost["id"] == ours for cohost in parsed["cohosts"])
-    if existing is None and not (parsed["public"] and (invited or follows_origin_of(ctx.store, ctx.actor))):
+    if existing is None and not (parsed["public"] and (invited or follows_origin_of(store, sender))):
         log.info("event.ignored", extra=fields | {"public": parsed["public"]})
         return
     organiser = dict(parsed["organiser"]) if parsed["organiser"]["id"] else {"id": published_by, "name": "", "country": ""}
     if not origin.same_origin(organiser["id"], parsed["id"]):
         organiser = {"id": published_by, "name": "", "country": ""}  # a peer speaks for its own actors only
-    known = await remote_actors.fetch_actor(ctx.store, ctx.fetch, organiser["id"])
+    known = await remote_actors.fetch_actor(store, fetch, organiser["id"])
     organiser["name"] = organiser.get("name") or known["name"] or known["preferred_username"]
     organiser["country"] = organiser.get("country") or events_service.actor_country(known["document"])
-    saved = events_service.save_remote(ctx.store, ctx.config, parsed, origin=origin.origin(parsed["id"]),
+    saved = events_service.save_remote(store, config, parsed, origin=origin.origin(parsed["id"]),
                                        published_by=published_by, organiser=organiser)
     log.info("event.stored" if saved else "event.unchanged", extra=fields)
 
