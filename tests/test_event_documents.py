@@ -280,3 +280,14 @@ def test_unlisted_events_are_not_public() -> None:
     unlisted = MOBILIZON_EVENT | {"to": ["https://mobilizon.example/@repair_cafe_lille/followers"],
                                   "cc": ["https://www.w3.org/ns/activitystreams#Public"]}
     assert not docs.event_from_ap(unlisted)["public"]
+
+
+def test_a_peer_event_keeps_the_languages_it_declares_not_those_of_its_translations() -> None:
+    """Issue 10, bug 2: an event in `fr, en` with a Dutch title read as `fr, en, nl`."""
+    event = ev.create_event(make_store(), CONFIG, values(
+        name={"fr": "Apéro data & IA", "nl": "Data- en AI-borrel", "en": "Data & AI drinks"},
+        description={"fr": "À Mons.", "nl": "In Bergen.", "en": "In Mons."}, languages=["fr", "en"]), by=None)
+    doc = docs.event_to_ap(event, CONFIG.url)
+    assert docs.event_from_ap(doc)["languages"] == ["fr", "en"]
+    undeclared = {key: value for key, value in doc.items() if key != "inLanguage"}
+    assert sorted(docs.event_from_ap(undeclared)["languages"]) == ["en", "fr", "nl"]  # nothing said: what it wrote in

@@ -357,7 +357,8 @@ def event_from_ap(doc: Mapping[str, Any], *, default_language: str = "en") -> di
     text_language = declared[0] if declared else default_language
     names = {lang: _plain(text)[: events_service.MAX_NAME] for lang, text in _language_map(obj, "name", text_language).items()}
     contents = {lang: _bounded_html(text) for lang, text in _language_map(obj, "content", text_language).items()}
-    languages = [lang for lang in declared + list(contents) + list(names) if lang in check.KNOWN_LANGUAGES]
+    # The languages spoken are what the peer declares; translations of the title are not among them.
+    languages = declared or [lang for lang in list(contents) + list(names) if lang in check.KNOWN_LANGUAGES]
     category = next((value.upper() for value in _list(obj.get("category"))
                      if isinstance(value, str) and value.upper() in events_service.CATEGORIES), "")
     join_mode = JOIN_MODES_IN.get(_first_str(obj.get("joinMode")) or "free", "open")
