@@ -33,7 +33,8 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from yarl import URL
 
 from federation import httpsig
-from federation.errors import FetchError, GoneError, MalformedError, TooLargeError, UnsafeAddressError
+from federation.errors import (FetchError, GoneError, MalformedError, NotFoundError, TooLargeError, UnreachableError,
+                               UnsafeAddressError)
 
 ACTIVITY_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 AS2_PROFILE = "https://www.w3.org/ns/activitystreams"
@@ -266,7 +267,9 @@ class FederationClient:
                             current_text, current = str(target), target
                             continue
                         return current_text, await self._read_json(response, url, media_type_ok)
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise UnreachableError(f"{url}: {_describe(exc)}") from exc
+        except aiohttp.ClientError as exc:
             raise FetchError(f"{url}: {_describe(exc)}") from exc
         raise FetchError(f"{url}: more than {self.settings.max_redirects} redirects")
 
@@ -308,6 +311,8 @@ class FederationClient:
     ) -> dict:
         if response.status == 410:
             raise GoneError(f"{url}: gone (410)")
+        if response.status == 404:
+            raise NotFoundError(f"{url}: HTTP 404")
         if not 200 <= response.status < 300:
             raise FetchError(f"{url}: HTTP {response.status}")
         if not media_type_ok(response.headers.get("Content-Type", "")):

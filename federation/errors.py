@@ -20,6 +20,12 @@ class MalformedError(FederationError):
     status = 400
 
 
+class NotAHandleError(MalformedError):
+    """A string given as `user@host` is not one (no @, bad host, forbidden characters)."""
+
+    status = 400
+
+
 class SignatureFormatError(MalformedError):
     """The signature headers are missing, unparsable, or use an algorithm we do not allow."""
 
@@ -52,6 +58,18 @@ class FetchError(FederationError):
     """A remote fetch failed: timeout, bad status, too large, wrong content type, id mismatch."""
 
     status = 502
+
+
+class UnreachableError(FetchError):
+    """No answer: the name does not resolve, the connection is refused, or it timed out."""
+
+    status = 502
+
+
+class NotFoundError(FetchError):
+    """The server answered, but has no such document (HTTP 404, or no ActivityPub actor for a handle)."""
+
+    status = 502  # for our own callers it is still the remote side failing us
 
 
 class UnsafeAddressError(FetchError):

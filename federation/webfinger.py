@@ -20,7 +20,7 @@ from xml.sax.saxutils import quoteattr
 from yarl import URL
 
 from federation.client import ACTIVITY_CONTENT_TYPE, FederationClient
-from federation.errors import FetchError, MalformedError
+from federation.errors import MalformedError, NotAHandleError, NotFoundError
 from federation.origin import origin
 
 PROFILE_PAGE_REL = "http://webfinger.net/rel/profile-page"
@@ -98,7 +98,7 @@ def split_handle(handle: str) -> tuple[str, str]:
         or parsed.user is not None
         or f"https://{parsed.raw_authority}/" != str(parsed)
     ):
-        raise MalformedError(f"not a handle: {handle!r}")
+        raise NotAHandleError(f"not a handle: {handle!r}")
     return user, parsed.raw_authority
 
 
@@ -119,7 +119,7 @@ async def resolve_handle(client: FederationClient, handle: str) -> str:
             href = link.get("href")
             if isinstance(href, str) and href.startswith(("https://", "http://")):
                 return href
-    raise FetchError(f"{url}: no ActivityPub actor for {user}@{host}")
+    raise NotFoundError(f"{url}: no ActivityPub actor for {user}@{host}")
 
 
 def _is_local_host(host: str) -> bool:

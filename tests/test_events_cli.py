@@ -48,7 +48,7 @@ def test_add_list_cancel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     (["--start", "2030-05-12T18:00", "--end", "2030-05-12T19:00", "--place", "somewhere"], "Name, Street, Postal City, CC"),
     (["--start", "2030-05-12T18:00", "--end", "2030-05-12T19:00", "--cohost", "esco"], "handle"),
     (["--start", "2030-05-12T18:00", "--end", "2030-05-12T19:00", "--cohost", "acct:esco@127.0.0.1:1"],
-     "Cannot find the cohost esco@127.0.0.1:1"),
+     "esco@127.0.0.1:1 is on a private or local network address"),
 ])
 def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], reason: str) -> None:
     node = make_node_dir(tmp_path)

@@ -726,8 +726,7 @@ async def resolve_cohosts(
         try:
             actor = await follows_service.resolve(store, client, fetch, target)
         except FederationError as exc:
-            raise InvalidInput("Cannot find the cohost %(target)s: %(reason)s", field="cohosts", target=target,
-                               reason=str(exc)) from exc
+            raise follows_service.unreachable(target, exc, field="cohosts") from exc
         resolved.append({"id": actor["id"], "name": actor["name"] or actor["preferred_username"],
                          "country": actor_country(actor["document"]), "acct": entry["acct"]})
     return resolved

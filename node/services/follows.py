@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import logging
+
 from federation import webfinger
-from federation.errors import FederationError, MalformedError
+from federation.errors import (FederationError, GoneError, MalformedError, NotAHandleError, NotFoundError,
+                               UnreachableError, UnsafeAddressError)
 from node.config import Config
 from node.errors import Conflict, InvalidInput, NotFound
 from node.services import catalogue, local_actors, outbox, remote_actors
 from node.storage import actors as actors_store
 from node.storage import follows as follows_store
 from node.storage.db import Store
+
+log = logging.getLogger("coffee.federation")
 
 
 def follow(store: Store, config: Config, follower: str, remote: dict[str, Any]) -> dict[str, Any]:
@@ -86,5 +91,28 @@ async def follow_target(store: Store, config: Config, client: Any, fetch: Any, f
     try:
         remote = await resolve(store, client, fetch, target)
     except FederationError as exc:
-        raise InvalidInput("Cannot reach %(target)s: %(reason)s", target=target, reason=str(exc)) from exc
+        raise unreachable(target, exc, field="target") from exc
     return remote, follow(store, config, follower, remote)
+
+
+def unreachable(target: str, exc: FederationError, *, field: str | None = None) -> InvalidInput:
+    """What a person can do about a space or person we could not look up, in words they can translate;
+    the technical reason (exception, address, status) goes to the log only."""
+    log.info("federation.lookup_failed", extra={"target": target[:200], "error": type(exc).__name__, "reason": str(exc)})
+    if isinstance(exc, NotAHandleError):
+        return InvalidInput("“%(target)s” is not an address on the network. Check the address: it looks like "
+                            "name@host (for example mutualab@coffee.mutualab.org) or starts with https://.",
+                            field=field, target=target)
+    if isinstance(exc, UnsafeAddressError):
+        return InvalidInput("%(target)s is on a private or local network address, which this node does not "
+                            "contact. Give the public address of the space.", field=field, target=target)
+    if isinstance(exc, UnreachableError):
+        return InvalidInput("The server of %(target)s does not answer: it is down, or the address is wrong. "
+                            "Check the address, or try again later.", field=field, target=target)
+    if isinstance(exc, GoneError):
+        return InvalidInput("%(target)s was deleted from its server.", field=field, target=target)
+    if isinstance(exc, NotFoundError):
+        return InvalidInput("The server answers, but knows no account %(target)s. Check the name before the @ "
+                            "(a space's address is shown on its home page).", field=field, target=target)
+    return InvalidInput("%(target)s did not answer like a server of the network. Check the address, or try "
+                        "again later.", field=field, target=target)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
+from federation.errors import UnsafeAddressError
+from node import i18n
+from node.services import follows as follows_service
 from node.storage import domains as domains_store
 from node.storage import members as members_store
 from tests.federation_network.helpers import eventually, handle
@@ -137,3 +142,35 @@ async def test_profile_and_space_edits_from_the_web_reach_followers(node_factory
     status, body, _l = await submit(chef_http, "/admin/space", "/admin/space", space_form)
     assert status == 303, body[:300]
     await eventually(lambda: (actors_store.get(lille.store, f"{tournai.url}/") or {}).get("name") == "ESCO Tournai coworking")
+
+
+FOLLOW_ERRORS = {
+    # target (with {node} for the node's own host) → (French, Dutch) words of the sentence shown
+    "mutualab": ("Vérifiez l’adresse : elle a la forme nom@hôte", "Controleer het adres: het ziet eruit als naam@host"),
+    "nobody@127.0.0.1:1": ("ne répond pas", "antwoordt niet"),
+    "ghost@{node}": ("ne connaît aucun compte", "kent geen account"),
+}
+TECHNICAL = ("not a handle", "HTTP 404", "ClientConnector", "Cannot connect", "refusing", "Error")
+
+
+async def test_follow_errors_are_sentences_in_the_page_language(node_factory) -> None:
+    """Issue 10, bug 3: raw English exceptions (`not a handle: 'mutualab'`, `HTTP 404`, `ClientConnectorError`)
+    were shown inside French and Dutch pages."""
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    add_member(lille, "boss", role="admin")
+    for lang, column in (("fr", 0), ("nl", 1)):
+        http = lille.client()
+        http.cookie_jar.update_cookies({"lang": lang})
+        assert await login(http, "boss") == 303
+        for target, words in FOLLOW_ERRORS.items():
+            status, body, _location = await submit(http, "/admin/federation", "/admin/federation/follow",
+                                                   {"target": target.format(node=lille.config.domain)})
+            text = html.unescape(body)
+            assert status == 400 and words[column] in text, (lang, target)
+            assert not any(word in text for word in TECHNICAL), (lang, target)
+
+
+def test_a_private_address_is_explained_not_quoted() -> None:
+    error = follows_service.unreachable("space@10.0.0.7", UnsafeAddressError("refusing 10.0.0.7: not a public address"))
+    fr = error.translated(i18n.translations("fr").gettext)
+    assert "10.0.0.7" in fr and "réseau privé" in fr and "refusing" not in fr
