@@ -23,7 +23,8 @@ def create_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_null_translations(newstyle=True)
+    # No translations installed in the environment: each page's context brings the reader's
+    # (`page_context`), so a macro imported without context fails loudly instead of speaking English.
     env.filters.update(
         datetime=_filter(i18n.format_datetime),
         date=_filter(i18n.format_date),
