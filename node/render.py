@@ -12,6 +12,8 @@ from markupsafe import Markup
 
 from node import i18n
 from node.appkeys import CONFIG, JINJA, LANG, SESSION, STORE, USER
+from node.services import profiles
+from node.services import space as space_service
 from node.storage import space as space_store
 
 
@@ -33,6 +35,8 @@ def create_environment() -> jinja2.Environment:
         pick=_filter(i18n.pick),
     )
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    env.globals["member_limits"] = profiles.MAX_LENGTHS  # the forms' maxlength: the limits the services check
+    env.globals["space_limits"] = space_service.MAX_LENGTHS
     env.globals["quote"] = quote
     return env
 

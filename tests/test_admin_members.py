@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from node.services import invitations
+from node.services import invitations, profiles, space
 from node.storage import members as members_store
 from tests.web import add_member, login, submit
 
@@ -150,3 +152,31 @@ async def test_pending_invitations_can_be_renewed_and_withdrawn(node, admin_http
     assert members_store.get(node.store, member["id"]) is None
     async with admin_http.get("/admin/invitations") as resp:
         assert "The invitation of cid was withdrawn." in await resp.text()
+
+
+FORM_LIMITS = [  # (page, field, the service's limit)
+    ("/admin/invitations", "display_name", profiles.MAX_LENGTHS["display_name"]),
+    ("/me/edit", "display_name", profiles.MAX_LENGTHS["display_name"]),
+    ("/me/edit", "organisation", profiles.MAX_LENGTHS["organisation"]),
+    ("/admin/space", "name", space.MAX_LENGTHS["name"]),
+    ("/admin/space", "region", space.MAX_LENGTHS["region"]),
+]
+
+
+async def test_each_text_field_has_one_limit_shown_in_its_form(admin_http) -> None:
+    """Issue 10, bug 5: the invitation's name took 100 characters in the form and the server refused
+    more than 80; the space's name was cut at 120 by the browser without a word."""
+    for page, field, limit in FORM_LIMITS:
+        async with admin_http.get(page) as resp:
+            html = await resp.text()
+        tag = re.search(rf'<input id="{field}" name="{field}"[^>]*>', html)
+        assert tag and f'maxlength="{limit}"' in tag.group(0), (page, field, tag and tag.group(0))
+        assert f'aria-describedby="{field}-limit"' in tag.group(0), (page, field)
+        assert f'<p class="help" id="{field}-limit">At most {limit} characters.</p>' in html, (page, field)
+    limit = profiles.MAX_LENGTHS["display_name"]
+    status, _body, _location = await submit(admin_http, "/admin/invitations", "/admin/invitations",
+                                            {"username": "longname", "display_name": "é" * limit, "role": "member"})
+    assert status == 200  # the longest name the form lets through is accepted
+    status, body, _location = await submit(admin_http, "/admin/invitations", "/admin/invitations",
+                                           {"username": "toolong", "display_name": "é" * (limit + 1), "role": "member"})
+    assert status == 400 and f"at most {limit} characters" in body

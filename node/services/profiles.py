@@ -25,6 +25,8 @@ from node.storage.db import Store
 
 OPEN_TO = ("missions", "jobs", "internships", "collaborations", "mentoring")
 VISIBILITIES = ("public", "network", "local")
+# The longest texts accepted: the validators and the forms' maxlength and help read them here.
+MAX_LENGTHS = {"display_name": 80, "organisation": 120, "city": 80}
 MAX_BIO = 2000
 MAX_SKILLS = 30
 MAX_TAGS = 20
@@ -120,10 +122,10 @@ def _visibility(value: Any, _index: SkillIndex | None) -> str:
 
 
 _VALIDATORS: dict[str, Callable[[Any, SkillIndex | None], Any]] = {
-    "display_name": lambda v, _: check.text(v, field="display_name", max_len=80),
+    "display_name": lambda v, _: check.text(v, field="display_name", max_len=MAX_LENGTHS["display_name"]),
     "bio_map": lambda v, _: check.language_map(v, field="bio_map", max_len=MAX_BIO),
-    "organisation": lambda v, _: check.text(v, field="organisation", max_len=120),
-    "city": lambda v, _: check.text(v, field="city", max_len=80),
+    "organisation": lambda v, _: check.text(v, field="organisation", max_len=MAX_LENGTHS["organisation"]),
+    "city": lambda v, _: check.text(v, field="city", max_len=MAX_LENGTHS["city"]),
     "skills_offered": _skills("skills_offered"),
     "skills_sought": _skills("skills_sought"),
     "tags": _tags,

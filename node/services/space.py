@@ -28,6 +28,8 @@ AMENITIES = (
 )  # fmt: skip
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 MAX_DESCRIPTION = 5000
+# The longest texts accepted: the validators and the form's maxlength and help read them here.
+MAX_LENGTHS = {"name": 120, "street": 200, "city": 120, "region": 120}
 MAX_TERMS = 2000
 MAX_HOURS_ROWS = 14
 MAX_PRICE = 1_000_000
@@ -193,13 +195,13 @@ def _longitude(value: Any) -> float | None:
 
 
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {
-    "name": lambda v: check.text(v, field="name", max_len=120, required=True),
+    "name": lambda v: check.text(v, field="name", max_len=MAX_LENGTHS["name"], required=True),
     "description_map": lambda v: check.language_map(v, field="description_map", max_len=MAX_DESCRIPTION),
     "kind": _kind,
-    "street": lambda v: check.text(v, field="street", max_len=200),
+    "street": lambda v: check.text(v, field="street", max_len=MAX_LENGTHS["street"]),
     "postal_code": _postal_code,
-    "city": lambda v: check.text(v, field="city", max_len=120),
-    "region": lambda v: check.text(v, field="region", max_len=120),
+    "city": lambda v: check.text(v, field="city", max_len=MAX_LENGTHS["city"]),
+    "region": lambda v: check.text(v, field="region", max_len=MAX_LENGTHS["region"]),
     "country": _country,
     "latitude": _latitude,
     "longitude": _longitude,
