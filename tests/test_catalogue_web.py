@@ -119,3 +119,19 @@ async def test_admin_pages(lille) -> None:
     async with member_http.post("/spaces/follow", data={"csrf_token": await csrf_from(member_http, "/spaces"),
                                                           "actor": "https://x.test/"}) as resp:
         assert resp.status == 403  # not an admin
+
+
+async def test_cards_say_offers_and_looking_for_and_a_seeker_is_never_who_can_help(lille) -> None:
+    """Issue 10, bug 6: skills sought looked like skills offered (a dashed border only), and searching
+    a skill listed the people who only seek it under "Who can help"."""
+    http = lille.client()
+    http.cookie_jar.update_cookies({"lang": "fr"})
+    assert await login(http, "boss") == 303
+    async with http.get("/catalogue", params={"q": "programmation web"}) as resp:
+        page = await resp.text()
+    assert "Amélie Martin" in page and "Luc Petit" not in page  # Luc only seeks web programming
+    card = page[page.index("Amélie Martin"):]
+    card = card[:card.index("</li>\n", card.index('class="chips-title sought"'))]
+    assert '<p class="chips-title">Propose</p>' in card
+    assert '<p class="chips-title sought">Cherche</p>' in card
+    assert card.index("programmation web") < card.index("Cherche") < card.index("conception graphique")

@@ -7,8 +7,8 @@ the backfill of their `members` collection when a follow is accepted).
 Search matches a query to ESCO concepts first, whatever language it is typed in:
 an exact label or alternative label in any language (`SkillIndex.resolve`), the same
 skill group when widened, then concepts whose labels hold every word of the query
-(`resolve_loose`, ranked and bounded by `SkillIndex.search`). People offering or seeking
-those concepts rank first, then FTS5 matches on names, handles, organisations, bios and
+(`resolve_loose`, ranked and bounded by `SkillIndex.search`). People offering those
+concepts rank first (someone who only seeks a skill is never listed as able to help), then FTS5 matches on names, handles, organisations, bios and
 tags. Skill labels are not copied into every entry's FTS text: the in-memory index
 already knows every label in every language, accents folded, and at 100,000 people
 the copies quadrupled the database (see bench/catalogue_bench.py).

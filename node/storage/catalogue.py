@@ -260,7 +260,8 @@ def _matched(query: Query, cap: int) -> tuple[str, list[Any], str]:
         widened = [uri for uri in query.offers or () if uri not in query.exact_offers]
         parts, hit_params = _tier_hits([query.exact_offers, widened], "'offered'", where, params, cap)
     else:
-        parts, hit_params = _tier_hits(query.tiers, "'offered', 'sought'", where, params, cap)
+        # "Who can help": a concept matches the people who offer it, never those who only seek it.
+        parts, hit_params = _tier_hits(query.tiers, "'offered'", where, params, cap)
     prefix = ""
     if query.fts is not None:
         text_sql = ("SELECT c.id AS id, 0 AS skill_rank, bm25(catalogue_fts) AS text_rank, c.sort_name FROM catalogue_fts "
