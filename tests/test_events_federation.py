@@ -66,6 +66,13 @@ async def test_a_followed_space_events_reach_the_agenda_and_people_register_acro
     assert (person["attendee_name"], person["attendee_origin"], person["attendee_country"]) == (
         "Alice", mutualab.url, "FR")
     assert events_store.get(esco.store, event["id"])["cross_border"]  # a French attendee at a Belgian event
+    assert person["attendee_space"] == "Mutualab"  # issue 10, bug 7: the organisers saw her server's URL
+    add_member(esco, "organiser", role="admin")
+    organiser = esco.client()
+    await login(organiser, "organiser")
+    async with organiser.get(f"/events/{event['uuid']}") as resp:
+        attendees_table = (await resp.text()).split('id="attendees"')[1]
+    assert "<td>Mutualab (FR)</td>" in attendees_table and mutualab.url not in attendees_table
 
     # Bob comes too late: ESCO is full and answers Reject.
     bob = network_member(mutualab, "bob")

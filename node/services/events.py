@@ -34,6 +34,7 @@ import zoneinfo
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit
 
 import nh3
 from babel import Locale
@@ -48,6 +49,7 @@ from node.services import actor_documents, local_actors, outbox, publication
 from node.services import follows as follows_service
 from node.services import fields as check
 from node.services.space import COUNTRIES
+from node.storage import actors as actors_store
 from node.storage import events as events_store
 from node.storage import space as space_store
 from node.storage import tombstones as tombstones_store
@@ -686,8 +688,24 @@ def decide(
 
 
 def attendees(store: Store, event_id: int) -> list[dict[str, Any]]:
-    """For organisers: who comes (and who waits), their name and where they come from."""
-    return events_store.registrations(store, event_id, ("accepted", "pending"))
+    """For organisers: who comes (and who waits), their name and where they come from
+    (`attendee_space`: the name of their space, '' for ours)."""
+    return [row | {"attendee_space": attendee_space(store, row)}
+            for row in events_store.registrations(store, event_id, ("accepted", "pending"))]
+
+
+def attendee_space(store: Store, registration: Mapping[str, Any]) -> str:
+    """The name of a remote attendee's space: the one they are a member of, else the space we know
+    on their server, else the server's host (never a bare URL)."""
+    if registration["attendee_origin"] == "local":
+        return ""
+    person = actors_store.get(store, registration["attendee_id"])
+    member_of = person["document"].get("memberOf") if person else None
+    member_of = member_of.get("id") if isinstance(member_of, dict) else member_of
+    space = actors_store.get(store, member_of) if isinstance(member_of, str) else None
+    domain = urlsplit(registration["attendee_origin"]).netloc
+    space = space or actors_store.space_on(store, domain)
+    return (space["name"] or space["preferred_username"]) if space else domain
 
 
 def counts(store: Store, event_id: int) -> dict[str, int]:

@@ -32,6 +32,14 @@ def delete(store: Store, actor_id: str) -> None:
     store.db.execute("DELETE FROM actors WHERE id = ?", [actor_id])
 
 
+def space_on(store: Store, domain: str) -> dict[str, Any] | None:
+    """The space (an Organization, else a Group) we know on a domain, for naming where people come from."""
+    rows = list(store.db.query(
+        "SELECT * FROM actors WHERE domain = ? AND type IN ('Organization', 'Group') "
+        "ORDER BY type = 'Organization' DESC, id LIMIT 1", [domain]))
+    return decode(rows[0], JSON_FIELDS) if rows else None
+
+
 def by_key_id(store: Store, key_id: str) -> dict[str, Any] | None:
     rows = list(store.db.query("SELECT * FROM actors WHERE public_key_id = ?", [key_id]))
     return decode(rows[0], JSON_FIELDS) if rows else None
