@@ -10,12 +10,14 @@ import jsonschema
 import pytest
 
 from node.services import events as ev
+from node.services import space as space_service
 from node.storage import events as events_store
 from tests.test_api import openapi_schema
 from tests.test_event_documents import schema
 from tests.profiles_web import png_bytes, post_form
 from tests.test_events import values
 from tests.test_space import with_changes
+from tests.federation_network.helpers import follow
 from tests.web import add_member, csrf_from, login, submit
 
 FORM = {"name_fr": "Atelier vélo", "start": "2030-03-10T18:00", "end": "2030-03-10T20:00",
@@ -262,3 +264,33 @@ async def test_an_uploaded_picture_is_re_encoded_and_replaced_cleanly(node) -> N
     # Deleting the event deletes its picture.
     status, _body, _location = await submit(http, location, location + "/delete")
     assert status == 303 and list(media_dir.iterdir()) == []
+
+
+async def test_an_event_in_another_space_of_the_network_takes_its_address_from_a_picker(node_factory) -> None:
+    """Issue 10, bug 8: "in another space of the network" offered no list of the known spaces, and a
+    typed name gave a place without address or map."""
+    mutualab = await node_factory()
+    esco = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    space_service.update_space(esco.store, {"street": "Grand-Place 1", "postal_code": "7500", "region": "Wallonie",
+                                            "latitude": 50.606, "longitude": 3.3878})
+    await follow(mutualab, esco)
+    http = await admin_client(mutualab)
+    async with http.get("/events/new") as resp:
+        form = await resp.text()
+    picker = form[form.index('<select id="network_space"'):]
+    picker = picker[:picker.index("</select>")]
+    assert f'<option value="{esco.url}/">ESCO Tournai — Grand-Place 1, 7500 Tournai, BE</option>' in picker
+
+    status, body, _location = await submit(http, "/events/new", "/events/new",
+                                           FORM | {"place_kind": "network_space", "network_space": "https://elsewhere.example/"})
+    assert status == 400 and "Choose one of the spaces this space follows." in body
+    status, _body, location = await submit(http, "/events/new", "/events/new",
+                                           FORM | {"place_kind": "network_space", "network_space": f"{esco.url}/"})
+    assert status == 303, re.findall(r'<div class="error-box".*?</div>', _body, re.S)
+    event = events_store.get(mutualab.store, 1)
+    assert (event["place_kind"], event["place_name"], event["street"], event["postal_code"], event["city"],
+            event["country"], event["latitude"], event["longitude"]) == (
+        "network_space", "ESCO Tournai", "Grand-Place 1", "7500", "Tournai", "BE", 50.606, 3.3878)
+    async with http.get(location) as resp:
+        page = await resp.text()
+    assert "Grand-Place 1" in page and "50.606" in page  # an address and a map link

@@ -45,7 +45,7 @@ from node.config import Config
 from federation.errors import FederationError
 from node.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from node.i18n import locale_for
-from node.services import actor_documents, local_actors, outbox, publication
+from node.services import actor_documents, event_places, local_actors, outbox, publication
 from node.services import follows as follows_service
 from node.services import fields as check
 from node.services.space import COUNTRIES
@@ -508,6 +508,7 @@ def create_event(
     if by is not None and not can_create(store, by):
         raise PermissionDenied("Only the space's admins can create events here.")
     space = space_store.get(store)
+    values = event_places.resolve(store, config, values)
     row = clean_event(values, space=space, default_zone=default_timezone(space["country"]))
     event_uuid = str(uuid_mod.uuid4())
     ap_id = f"{config.url}/events/{event_uuid}"
@@ -534,7 +535,8 @@ def update_event(
     """Change some fields of a local event; the others keep their value. SEQUENCE bumps when anything changed."""
     event = _managed(store, uuid, by)
     space = space_store.get(store)
-    row = clean_event(editable_values(event) | dict(values), space=space, default_zone=event["timezone"])
+    values = event_places.resolve(store, config, editable_values(event) | dict(values))
+    row = clean_event(values, space=space, default_zone=event["timezone"])
     changes = _changes(event, row)
     if not changes:
         return event

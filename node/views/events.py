@@ -15,7 +15,7 @@ from node import i18n
 from node.appkeys import CLIENT, CONFIG, DELIVERY, FETCH, LANG, STORE, USER
 from node.errors import CoffeeError, InvalidInput, NotFound, PermissionDenied, TooLarge
 from node.render import render
-from node.services import event_documents, local_actors, media
+from node.services import event_documents, event_places, local_actors, media
 from node.services import events as events_service
 from node.services.fields import KNOWN_LANGUAGES
 from node.storage import events as events_store
@@ -174,7 +174,8 @@ def _values_from_form(form: MultiDictProxy[Any], languages: list[str]) -> dict[s
         "name": {lang: get(f"name_{lang}") for lang in languages},
         "description": {lang: get(f"description_{lang}") for lang in languages},
         "start": get("start"), "end": get("end"), "timezone": get("timezone"),
-        "place_kind": get("place_kind"), "place_name": get("place_name"), "street": get("street"),
+        "place_kind": get("place_kind"), "network_space": get("network_space"),
+        "place_name": get("place_name"), "street": get("street"),
         "postal_code": get("postal_code"), "city": get("city"), "region": get("region"), "country": get("country"),
         "latitude": get("latitude"), "longitude": get("longitude"), "online_url": get("online_url"),
         "category": get("category"), "languages": [v for v in form.getall("languages", []) if isinstance(v, str)],
@@ -202,6 +203,7 @@ def _form_page(request: web.Request, values: Mapping[str, Any], *, event: Mappin
     return render(request, "event_form.html", {
         "values": values, "event": event, "languages": _form_languages(request), "all_languages": KNOWN_LANGUAGES,
         "categories": events_service.CATEGORIES, "zones": COMMON_ZONES, "place_kinds": events_service.PLACE_KINDS,
+        "network_spaces": event_places.network_spaces(request.app[STORE], request.app[CONFIG]),
         "modes": events_service.REGISTRATION_MODES, "statuses": events_service.STATUSES,
         "max_upload_mb": media.MAX_UPLOAD_BYTES // (1024 * 1024),
         "error": error.translated(_gettext(request)) if error else None, "error_field": error.field if error else None,
