@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 import jsonschema
 import pytest
@@ -294,3 +295,23 @@ async def test_an_event_in_another_space_of_the_network_takes_its_address_from_a
     async with http.get(location) as resp:
         page = await resp.text()
     assert "Grand-Place 1" in page and "50.606" in page  # an address and a map link
+
+
+async def test_an_event_dated_in_the_past_asks_for_a_confirmation_before_it_is_published(node) -> None:
+    """Issue 10, bug 9: an event dated in the past was published without a word."""
+    http = await admin_client(node)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    past = FORM | {"start": yesterday.strftime("%Y-%m-%dT10:00"), "end": yesterday.strftime("%Y-%m-%dT12:00")}
+    status, body, _location = await submit(http, "/events/new", "/events/new", past)
+    assert status == 400 and "This event starts in the past." in body
+    assert '<input type="checkbox" id="confirm_past" name="confirm_past" value="1"' in body
+    assert events_store.count(node.store) == 0
+    status, _body, location = await submit(http, "/events/new", "/events/new", past | {"confirm_past": "1"})
+    assert status == 303 and events_store.count(node.store) == 1
+    status, _body, future = await submit(http, "/events/new", "/events/new", FORM)  # 2030: no question asked
+    assert status == 303 and events_store.count(node.store) == 2
+    # Moving an event into the past asks too; editing a past event's text does not.
+    status, body, _location = await submit(http, f"{future}/edit", f"{future}/edit", past)
+    assert status == 400 and "This event starts in the past." in body
+    status, body, _location = await submit(http, f"{location}/edit", f"{location}/edit", past | {"name_fr": "Atelier"})
+    assert status == 303

@@ -502,14 +502,17 @@ def _managed(store: Store, uuid: str, by: Mapping[str, Any] | None) -> dict[str,
 
 def create_event(
     store: Store, config: Config, values: Mapping[str, Any], *, by: Mapping[str, Any] | None,
-    ics_uid: str | None = None,
+    ics_uid: str | None = None, past_ok: bool = True,
 ) -> dict[str, Any]:
-    """A new local event organised by the space; `by` is the member creating it (None: CLI/import)."""
+    """A new local event organised by the space; `by` is the member creating it (None: CLI/import).
+    `past_ok=False` (the web form) refuses an event that has already started until it is confirmed."""
     if by is not None and not can_create(store, by):
         raise PermissionDenied("Only the space's admins can create events here.")
     space = space_store.get(store)
     values = event_places.resolve(store, config, values)
     row = clean_event(values, space=space, default_zone=default_timezone(space["country"]))
+    if not past_ok:
+        _check_not_past(row)
     event_uuid = str(uuid_mod.uuid4())
     ap_id = f"{config.url}/events/{event_uuid}"
     row |= {
@@ -525,14 +528,26 @@ def create_event(
     return event  # type: ignore[return-value]
 
 
+CONFIRM_PAST = "confirm_past"
+
+
+def _check_not_past(row: Mapping[str, Any]) -> None:
+    """An event that has already begun is most often a wrong date: say so before publishing it."""
+    if row["starts_at"] < now_iso():
+        raise InvalidInput("This event starts in the past. Check the date, or tick the box to publish it anyway.",
+                           field=CONFIRM_PAST)
+
+
 def _changes(event: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in row.items() if event.get(key) != value}
 
 
 def update_event(
     store: Store, config: Config, uuid: str, values: Mapping[str, Any], *, by: Mapping[str, Any] | None,
+    past_ok: bool = True,
 ) -> dict[str, Any]:
-    """Change some fields of a local event; the others keep their value. SEQUENCE bumps when anything changed."""
+    """Change some fields of a local event; the others keep their value. SEQUENCE bumps when anything changed.
+    `past_ok=False`: moving it to a time that has already begun needs a confirmation."""
     event = _managed(store, uuid, by)
     space = space_store.get(store)
     values = event_places.resolve(store, config, editable_values(event) | dict(values))
@@ -540,6 +555,8 @@ def update_event(
     changes = _changes(event, row)
     if not changes:
         return event
+    if not past_ok and "starts_at" in changes:
+        _check_not_past(row)
     with store.transaction():
         events_store.update(store, event["id"], changes | {"sequence": event["sequence"] + 1})
         refresh_cross_border(store, event["id"])

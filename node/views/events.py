@@ -226,7 +226,7 @@ async def new_submit(request: web.Request) -> web.Response:
         picture = await _save_upload(request, form)
         event = events_service.create_event(request.app[STORE], request.app[CONFIG],
                                             await _with_cohosts(request, _with_picture(request, values, picture), []),
-                                            by=request[USER])
+                                            by=request[USER], past_ok=_past_confirmed(form))
     except (InvalidInput, TooLarge) as exc:
         media.delete_picture(request.app[CONFIG].media_dir, picture)
         return _form_page(request, values, event=None, error=exc)
@@ -253,13 +253,18 @@ async def edit_submit(request: web.Request) -> web.Response:
         picture = await _save_upload(request, form)
         updated = events_service.update_event(
             request.app[STORE], request.app[CONFIG], event["uuid"],
-            await _with_cohosts(request, _with_picture(request, values, picture), event["cohosts"]), by=request[USER])
+            await _with_cohosts(request, _with_picture(request, values, picture), event["cohosts"]), by=request[USER],
+            past_ok=_past_confirmed(form))
     except (InvalidInput, TooLarge) as exc:
         media.delete_picture(request.app[CONFIG].media_dir, picture)
         return _form_page(request, values, event=event, error=exc)
     if updated["image"] != event["image"]:  # a picture we stored and no longer use
         media.delete_picture(request.app[CONFIG].media_dir, _own_picture(request, event["image"]))
     raise _published(request, f"/events/{event['uuid']}")
+
+
+def _past_confirmed(form: MultiDictProxy[Any]) -> bool:
+    return form.get(events_service.CONFIRM_PAST) == "1"
 
 
 async def _save_upload(request: web.Request, form: MultiDictProxy[Any]) -> str | None:
