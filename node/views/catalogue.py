@@ -117,9 +117,10 @@ def _spaces_context(request: web.Request) -> dict[str, Any]:
     lang = request[LANG]
     is_admin = user is not None and user["role"] == "admin"
     counts = {row["space_id"]: row["people"] for row in catalogue_store.spaces(store, public_only=user is None)}
+    # Follow states (waiting, accepted) are the admins' business: others see the spaces followed.
     following = [follows_service.describe(store, row["followee"]) | {"state": row["state"]}
                  for row in follows_store.following(store, local_actors.space_id(config), state=None)
-                 if row["state"] != "rejected"]
+                 if row["state"] == "accepted" or (is_admin and row["state"] != "rejected")]
     for space in following:
         space["people"] = counts.get(space["id"], 0)
         space |= catalogue.space_facts(catalogue.space_document(store, space["id"]))

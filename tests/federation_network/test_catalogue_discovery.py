@@ -6,6 +6,7 @@ import asyncio
 
 from node.appkeys import DISCOVERY
 from node.storage import catalogue as catalogue_store
+from node.storage import follows as follows_store
 from tests.federation_network.helpers import cli, eventually, follow, handle
 from tests.web import add_member, login, submit
 
@@ -69,3 +70,28 @@ async def test_a_space_no_longer_followed_by_anyone_we_follow_is_forgotten(node_
     assert await cli("unfollow", str(tournai.config.data_dir), f"{mons.url}/") == 0  # Tournai stops following it
     lille.app[DISCOVERY].wake()
     await eventually(lambda: catalogue_store.discovered(lille.store) == [], timeout=10)
+
+
+async def test_the_spaces_page_is_linked_and_shows_follow_states_to_admins_only(node_factory) -> None:
+    """Issue 10, bug 10: /spaces was linked from nowhere and told anonymous visitors "acceptée"."""
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    await follow(lille, tournai)
+    follows_store.put(lille.store, f"{lille.url}/", "https://waiting.example/", "https://x.example/a/1", "pending")
+    visitor = lille.client()
+    visitor.cookie_jar.update_cookies({"lang": "fr"})
+    for path in ("/", "/catalogue"):
+        async with visitor.get(path) as resp:
+            assert 'href="/spaces"' in await resp.text(), path
+    async with visitor.get("/spaces") as resp:
+        page = await resp.text()
+    assert "ESCO Tournai" in page
+    assert "acceptée" not in page and "attente" not in page and "waiting.example" not in page
+
+    add_member(lille, "boss", role="admin")
+    admin = lille.client()
+    admin.cookie_jar.update_cookies({"lang": "fr"})
+    assert await login(admin, "boss") == 303
+    async with admin.get("/spaces") as resp:
+        page = await resp.text()
+    assert "acceptée" in page and "waiting.example" in page
