@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from node.commands.demo import created_line
+from node.services import demo_seed
 from node.storage.db import connect
 
 
@@ -47,6 +49,14 @@ def test_demo_brings_up_federated_nodes_that_hold_each_others_members(tmp_path: 
     assert "The Coffee demo network is up" in run.stderr
     summary = json.loads(run.stdout)
     assert [row["url"] for row in summary] == [f"http://127.0.0.1:{base + i}" for i in range(3)]
+    # What it says is true (issue 10, bug 11): Mutualab has three members, Louise (local) is not on the network.
+    assert "created Mutualab (Lille, FR) with 3 members, 2 of them on the network" in run.stderr
+    assert "created ESCO Tournai (Tournai, BE) with 2 members, 2 of them on the network" in run.stderr
+    assert [(row["members"], row["on_network"]) for row in summary] == [(3, 2), (2, 2), (2, 2)]
+    table_row = next(line for line in run.stderr.splitlines() if line.startswith("Mutualab (FR)"))
+    assert table_row.split()[-3:] == ["3", "2", "4"]  # members, on the network, remote members held
+    assert {"username": "louise", "password": "demo-louise-coffee"} in summary[0]["logins"]
+    assert "  Mutualab: camille / demo-camille-coffee, yanis / demo-yanis-coffee, louise / demo-louise-coffee" in run.stderr
     # Every node holds the opted-in (public and network) members of the two others, and no local one.
     for node_dir in sorted(p for p in tmp_path.iterdir() if p.is_dir()):
         store = connect(node_dir / "coffee.db")
@@ -58,6 +68,9 @@ def test_demo_brings_up_federated_nodes_that_hold_each_others_members(tmp_path: 
         # ... and the two other spaces' events in its network agenda; Mutualab's (held in Tournai) is cross-border.
         remote = store.conn.execute("SELECT organiser_name, cross_border FROM events WHERE origin != 'local'").fetchall()
         assert len(remote) == 2, node_dir
+        event_text = json.loads(store.conn.execute("SELECT content_map FROM events WHERE origin = 'local'").fetchone()[0])
+        space_text = json.loads(store.conn.execute("SELECT description_map FROM space").fetchone()[0])
+        assert event_text and set(event_text.values()).isdisjoint(space_text.values())  # its own description
         if node_dir.name != "mutualab":
             assert ("Mutualab", 1) in [tuple(row) for row in remote]
         store.close()
@@ -129,3 +142,9 @@ def test_a_signal_while_the_nodes_start_leaves_no_node_behind(tmp_path: Path) ->
     code, base = _signal_demo_after(tmp_path, "Starting the nodes")
     assert code == 130  # interrupted before the network was up
     _assert_nodes_gone(base, tmp_path)
+
+
+def test_the_demo_counts_people_with_plural_forms() -> None:
+    switch = next(space for space in demo_seed.SPACES if space.slug == "switch")
+    assert created_line(switch, 1, 1) == "created Switch Coworking (Charleroi, BE) with 1 member, 1 of them on the network"
+    assert created_line(switch, 0, 0) == "created Switch Coworking (Charleroi, BE) with 0 members, 0 of them on the network"

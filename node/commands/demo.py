@@ -25,6 +25,7 @@ from pathlib import Path
 import aiohttp
 
 from node import config as config_mod
+from node import i18n
 from node.commands import Result, add_json_flag
 from node.errors import InvalidInput
 from node.federation_runtime import federation_client
@@ -94,7 +95,7 @@ def prepare(args: argparse.Namespace) -> list[DemoNode]:
             config = config_mod.load(directory, env={})
             store = connect(config.db_path)
             demo_seed.seed(store, config, space, index)
-            say(f"  created {space.name} ({space.city}, {space.country}) with {len(space.members)} members")
+            say("  " + created_line(space, *demo_seed.member_counts(store)))
         else:
             config = config_mod.load(directory, env={})
             if config.port != port:
@@ -104,6 +105,16 @@ def prepare(args: argparse.Namespace) -> list[DemoNode]:
             say(f"  reusing {space.name} in {directory}")
         nodes.append(DemoNode(space, config, store))
     return nodes
+
+
+def created_line(space: demo_seed.DemoSpace, members: int, on_network: int) -> str:
+    """What `prepare` says of a new node: the same counts as the final table, plurals by gettext."""
+    text = i18n.translations(i18n.DEFAULT_LANGUAGE).ngettext(
+        "created %(space)s (%(city)s, %(country)s) with %(num)s member, %(network)s of them on the network",
+        "created %(space)s (%(city)s, %(country)s) with %(num)s members, %(network)s of them on the network",
+        members)
+    return text % {"space": space.name, "city": space.city, "country": space.country, "num": members,
+                   "network": on_network}
 
 
 def start(node: DemoNode) -> None:
@@ -214,14 +225,28 @@ async def _tick(started: float) -> None:
 
 
 def table(nodes: list[DemoNode], expected: list[int]) -> str:
+    """One line per space (members: its people; on the network: those the other spaces see), then
+    every member's login."""
     names = [f"{node.space.name} ({node.space.country})" for node in nodes]
     logins = [f"manager / {demo_seed.admin_password(node.space)}" for node in nodes]
     wide, login_wide = max(map(len, names)), max(map(len, logins))
-    lines = [f"{'space':{wide}}  {'url':22}  {'admin login':{login_wide}}  members  remote members held"]
+    lines = [f"{'space':{wide}}  {'url':22}  {'admin login':{login_wide}}  members  on the network  remote members held"]
     for node, name, login, held in zip(nodes, names, logins, expected):
-        own = len(demo_seed.federated(node.store))
-        lines.append(f"{name:{wide}}  {node.config.url:22}  {login:{login_wide}}  {own:7}  {held}")
+        members, on_network = demo_seed.member_counts(node.store)
+        lines.append(f"{name:{wide}}  {node.config.url:22}  {login:{login_wide}}  {members:7}  {on_network:14}  {held}")
+    lines += ["", "Member logins (username / password):"]
+    for node in nodes:
+        people = ", ".join(f"{user} / {password}" for user, password in demo_seed.member_logins(node.space))
+        lines.append(f"  {node.space.name}: {people}")
     return "\n".join(lines)
+
+
+def summary(node: DemoNode, held: int) -> dict[str, object]:
+    """A node in the --json summary: the same counts and logins as the table."""
+    members, on_network = demo_seed.member_counts(node.store)
+    return {"space": node.space.name, "url": node.config.url, "members": members, "on_network": on_network,
+            "remote_members": held, "admin": {"username": "manager", "password": demo_seed.admin_password(node.space)},
+            "logins": [{"username": user, "password": password} for user, password in demo_seed.member_logins(node.space)]}
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -275,8 +300,8 @@ def run_demo(args: argparse.Namespace) -> Result:
         expected = asyncio.run(converge(nodes))
         say("\nThe Coffee demo network is up:\n")
         say(table(nodes, expected))
-        say("\nMembers sign in with <username> / demo-<username>-coffee. Logs: <data>/<space>/node.log")
-        data = [{"space": n.space.name, "url": n.config.url, "remote_members": e} for n, e in zip(nodes, expected)]
+        say("\nLogs: <data>/<space>/node.log")
+        data = [summary(n, e) for n, e in zip(nodes, expected)]
         if args.exit_when_ready:
             return Result(data)
         try:  # the line is printed inside: a signal right after it still ends in a clean stop

@@ -132,7 +132,7 @@ def seed(store: Store, config: Config, space: DemoSpace, index: SkillIndex) -> l
                    "visibility": person.visibility}
         created.append(members_service.create_member(
             store, username=person.username, display_name=person.name, status="active",
-            password=f"demo-{person.username}-coffee", profile=profile, skills=index))
+            password=dict(member_logins(space))[person.username], profile=profile, skills=index))
     return created
 
 
@@ -147,6 +147,46 @@ EVENT_TITLES: dict[str, dict[str, str]] = {
 }
 
 
+EVENT_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "mutualab": {"fr": "Une soirée à Tournai pour rencontrer les indépendants des deux côtés de la frontière : "
+                       "chacun présente en deux minutes ce qu'il sait faire et ce qu'il cherche.",
+                 "nl": "Een avond in Doornik om zelfstandigen van beide kanten van de grens te ontmoeten: "
+                       "iedereen vertelt in twee minuten wat hij kan en wat hij zoekt.",
+                 "en": "An evening in Tournai to meet freelancers from both sides of the border: everyone says "
+                       "in two minutes what they can do and what they are looking for."},
+    "escotournai": {"fr": "TVA, mentions obligatoires, délais de paiement : ce qui change quand votre client est "
+                          "de l'autre côté de la frontière. Apportez vos questions.",
+                    "nl": "Btw, verplichte vermeldingen, betaaltermijnen: wat verandert er als uw klant aan de "
+                          "andere kant van de grens zit? Breng uw vragen mee.",
+                    "en": "VAT, mandatory mentions, payment terms: what changes when your client is on the other "
+                          "side of the border. Bring your questions."},
+    "connexion": {"fr": "Trois courtes démonstrations de projets de données et d'IA menés par des membres, puis un "
+                        "verre pour en parler.",
+                  "nl": "Drie korte demo's van data- en AI-projecten van leden, daarna een drankje om erover te praten.",
+                  "en": "Three short demos of data and AI projects by members, then drinks to talk about them."},
+    "switch": {"fr": "Café, croissants et un tour de table des indépendants de Charleroi avant de commencer la journée.",
+               "nl": "Koffie, croissants en een voorstellingsronde van de zelfstandigen van Charleroi voor de werkdag begint.",
+               "en": "Coffee, croissants and a round of introductions among Charleroi's freelancers before the working day."},
+    "coworkfactory": {"fr": "Un ordinateur lent, un téléphone qui ne charge plus ? Les membres vous aident à le réparer "
+                            "plutôt qu'à le remplacer.",
+                      "nl": "Een trage computer, een telefoon die niet meer oplaadt? De leden helpen u hem te herstellen "
+                            "in plaats van te vervangen.",
+                      "en": "A slow computer, a phone that no longer charges? Members help you repair it instead of "
+                            "replacing it."},
+}
+
+
+def member_logins(space: DemoSpace) -> list[tuple[str, str]]:
+    """(username, password) of the space's demo members (the admin's is `admin_password`)."""
+    return [(person.username, f"demo-{person.username}-coffee") for person in space.members]
+
+
+def member_counts(store: Store) -> tuple[int, int]:
+    """(members, of whom on the network): the active people of a demo node, its manager not counted."""
+    everyone = members_store.count(store, "status = 'active' AND username != 'manager'")
+    return everyone, len([row for row in federated(store) if row["username"] != "manager"])
+
+
 def seed_events(store: Store, config: Config, space: DemoSpace, today: date) -> int:
     """One upcoming event per space, created once the spaces follow each other so followers get it.
 
@@ -157,7 +197,7 @@ def seed_events(store: Store, config: Config, space: DemoSpace, today: date) -> 
     start = datetime.combine(today + timedelta(days=14 + len(space.slug) % 7), time(18, 0))
     values: dict[str, Any] = {
         "name": EVENT_TITLES[space.slug],
-        "description": {lang: text for lang, text in space.description.items()},
+        "description": EVENT_DESCRIPTIONS[space.slug],
         "timezone": "Europe/Paris" if space.country == "FR" else "Europe/Brussels",
         "start": start.isoformat(timespec="minutes"), "end": (start + timedelta(hours=2)).isoformat(timespec="minutes"),
         "category": "NETWORKING" if space.slug in ("mutualab", "connexion", "switch") else "WORKSHOPS_SKILL_SHARING",
