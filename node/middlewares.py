@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from federation import origin
 from federation.errors import FederationError
 from node import i18n
 from node.appkeys import CONFIG, LANG, SESSION, SESSIONS, STORE, USER
@@ -90,6 +91,35 @@ async def language_middleware(request: web.Request, handler: Handler) -> web.Str
     return response
 
 
+# Local probes (a health check, Prometheus) reach the node directly, not through its public address.
+ADDRESS_EXEMPT = frozenset({"/healthz", "/metrics"})
+
+
+def seen_address(request: web.Request) -> str:
+    """The address the request was made to, as the browser saw it: the proxy's X-Forwarded-Proto
+    (else our own scheme) and the Host header."""
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    scheme = forwarded if forwarded in ("http", "https") else request.scheme
+    return f"{scheme}://{request.host}"
+
+
+@web.middleware
+async def address_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A request for another address than the node's URL cannot work: cookies marked Secure are not
+    sent over plain HTTP (every form then looks expired) and signatures name the host. Say so
+    plainly (421 Misdirected Request) instead of failing later with a misleading error."""
+    config = request.app[CONFIG]
+    seen = seen_address(request)
+    if request.path in ADDRESS_EXEMPT or origin.same_origin(seen, config.url):
+        return await handler(request)
+    log.info("http.wrong_address", extra={"path": request.path, "seen": seen[:200], "url": config.url})
+    gettext = i18n.translations(request[LANG]).gettext
+    message = gettext("This site's address is %(url)s, but this page was asked for at %(seen)s. Open %(url)s "
+                      "instead. If you run this node: check the url in node.toml, and that your proxy passes the "
+                      "Host header and X-Forwarded-Proto.") % {"url": config.url, "seen": seen[:200]}
+    return error_response(request, 421, message)
+
+
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     codec = request.app[SESSIONS]
@@ -139,4 +169,4 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
-MIDDLEWARES = [error_middleware, language_middleware, session_middleware, csrf_middleware]
+MIDDLEWARES = [error_middleware, language_middleware, address_middleware, session_middleware, csrf_middleware]

@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="allow talking to 127.0.0.1 and private addresses (tests and local demos only)",
     )
-    p.add_argument("--port", type=int, help="port `serve` listens on (default: the URL's port or 8000)")
+    p.add_argument("--port", type=int, help="port `serve` listens on (default: 8080 behind "
+                   "the HTTPS proxy; an http:// URL with a port, as on a local test network, listens there)")
     add_json_flag(p)
     p.set_defaults(func=cmd_init)
 
@@ -53,7 +54,8 @@ def cmd_init(args: argparse.Namespace) -> Result:
         allow_private_network=args.allow_private_network,
         port=args.port,
     )
-    data = {"dir": str(config.data_dir), "url": config.url, "slug": config.slug, "handle": f"{config.slug}@{config.domain}"}
+    data = {"dir": str(config.data_dir), "url": config.url, "slug": config.slug, "handle": f"{config.slug}@{config.domain}",
+            "listen": f"{config.host}:{config.port}"}
     first_admin = (
         f"coffee-node member add {args.dir} --username yourname --name 'Your Name' --admin --password-file FILE"
     )
@@ -62,7 +64,10 @@ def cmd_init(args: argparse.Namespace) -> Result:
         data,
         f"Created node {config.name!r} in {config.data_dir}\nHandle: {data['handle']}\n"
         f"Create the first admin (FILE holds the password on its first line):\n  {first_admin}\n"
-        f"Start it with: coffee-node serve {args.dir}",
+        f"Start it with: coffee-node serve {args.dir}\n"
+        f"It listens on http://{data['listen']} (plain HTTP; [server] in node.toml)"
+        + (f": put your HTTPS proxy for {config.url} in front of it (see deploy/)." if config.url.startswith("https://")
+           else "."),
     )
 
 

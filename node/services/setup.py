@@ -13,6 +13,8 @@ from node.errors import Conflict, ConfigError, InvalidInput
 from node.storage import db as db_mod
 from node.storage import space as space_store
 
+PROXIED_PORT = 8080  # where the node listens behind its HTTPS proxy, by default
+
 SPACE_KEY = "space.pem"
 APPLICATION_KEY = "application.pem"
 SESSION_SECRET = "session.secret"
@@ -36,7 +38,9 @@ def init_node(
         raise Conflict(f"a node already exists in {data_dir}; refusing to overwrite it")
     url = url.rstrip("/")
     parts = urlsplit(url)
-    default_port = parts.port or (443 if parts.scheme == "https" else 80 if parts.scheme == "http" else 8000)
+    # TLS ends at the reverse proxy, which forwards to this port: only an http:// URL with its own
+    # port (a local test network) is served where it says.
+    default_port = parts.port if parts.scheme == "http" and parts.port else PROXIED_PORT
     config = Config(
         data_dir=data_dir,
         url=url,
