@@ -24,9 +24,11 @@ async def invite_through_admin(http, username: str = "bea", name: str = "Béa Du
     return html.unescape(match.group(1))
 
 
-async def accept(http, path: str, password: str = NEW_PASSWORD, confirm: str | None = None) -> tuple[int, str, str | None]:
+async def accept(http, path: str, password: str = NEW_PASSWORD, confirm: str | None = None,
+                 visibility: str = "local") -> tuple[int, str, str | None]:
     """Fill in the invitation page at `path` (its own CSRF token) and submit it."""
-    return await submit(http, path, path, {"password": password, "confirm_password": confirm or password})
+    return await submit(http, path, path, {"password": password, "confirm_password": confirm or password,
+                                           "visibility": visibility})
 
 
 async def test_invite_accept_and_sign_in_in_separate_browsers(node) -> None:
@@ -111,3 +113,23 @@ async def test_accepting_needs_the_csrf_token(node) -> None:
     async with http.post(f"/invite/{token}", data=form, allow_redirects=False) as resp:
         assert resp.status == 403
     assert members_store.get_by_username(node.store, "bea")["status"] == "invited"
+
+
+async def test_the_invitation_page_asks_who_may_see_the_profile_with_the_three_choices_explained(node) -> None:
+    """Issue 10, bug 14: a new member was left at "this space only" without being told what it means
+    for the network catalogue."""
+    _member, token, _url = invitations.invite(node.store, node.config, username="bea")
+    http = node.client()
+    http.cookie_jar.update_cookies({"lang": "fr"})
+    async with http.get(f"/invite/{token}") as resp:
+        page = html.unescape(await resp.text())
+    for code in ("public", "network", "local"):
+        assert f'name="visibility" value="{code}"' in page and f'id="visibility-{code}-help"' in page
+    assert 'value="local" checked' in page  # what the space chose, until the person decides
+    assert "catalogue" in page and "Tout le monde sur le web" in page and "Rien ne quitte ce serveur" in page
+    status, page, _location = await submit(http, f"/invite/{token}", f"/invite/{token}",
+                                           {"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD, "visibility": "everyone"})
+    assert status == 400 and members_store.get_by_username(node.store, "bea")["status"] == "invited"
+    assert (await accept(http, f"/invite/{token}", visibility="network"))[0] == 303
+    bea = members_store.get_by_username(node.store, "bea")
+    assert (bea["status"], bea["visibility"]) == ("active", "network")

@@ -226,3 +226,23 @@ async def test_home_page_without_network_welcome(node) -> None:
     space_service.update_space(node.store, {"welcomes_network": False})
     async with node.client().get("/") as resp:
         assert "does not host members of other spaces" in await resp.text()
+
+
+async def test_the_home_page_shows_the_space_s_next_events(node) -> None:
+    """Issue 10, bug 14: the space's home page did not show its upcoming events."""
+    from datetime import UTC, datetime, timedelta
+
+    from node.services import events as events_service
+    from tests.test_events import values
+
+    soon, past = datetime.now(UTC) + timedelta(days=10), datetime.now(UTC) - timedelta(days=10)
+    for name, day in (("Apéro du jeudi", soon), ("Atelier passé", past)):
+        events_service.create_event(node.store, node.config, values(
+            name={"fr": name}, start=day.strftime("%Y-%m-%dT18:00"), end=day.strftime("%Y-%m-%dT20:00")), by=None)
+    http = node.client()
+    http.cookie_jar.update_cookies({"lang": "fr"})
+    async with http.get("/") as resp:
+        page = await resp.text()
+    section = page[page.index('id="events-title"'):page.index('id="members-title"')]
+    assert "Apéro du jeudi" in section and "Atelier passé" not in section
+    assert 'href="/events"' in section

@@ -995,6 +995,11 @@ def find_events(store: Store, filters: AgendaFilters, *, per_page: int = PER_PAG
     return Page(items=items, total=events_store.count(store, where, params), page=filters.page, per_page=per_page)
 
 
+def upcoming(store: Store, space_id: str, *, limit: int) -> list[dict[str, Any]]:
+    """The next events of a space (organised or co-hosted), for its home page."""
+    return find_events(store, AgendaFilters(start_from=now(), space=space_id), per_page=limit).items
+
+
 def all_events(store: Store, filters: AgendaFilters, *, limit: int) -> list[dict[str, Any]]:
     """Unpaginated (feeds), at most `limit` events."""
     where, params = _where(filters)

@@ -16,7 +16,7 @@ from typing import Any
 
 from node.config import Config
 from node.errors import Conflict, InvalidInput, NotFound
-from node.services import announce, members
+from node.services import announce, members, profiles
 from node.services.accounts import check_new_password
 from node.services.passwords import hash_password
 from node.services.skills import SkillIndex
@@ -108,16 +108,19 @@ def check_invitation(store: Store, token: str) -> dict[str, Any]:
     return member
 
 
-def accept_invitation(store: Store, token: str, password: str, *, config: Config | None = None) -> dict[str, Any]:
+def accept_invitation(store: Store, token: str, password: str, *, config: Config | None = None,
+                      visibility: str | None = None) -> dict[str, Any]:
     """Set the password, activate the member, spend the link; returns the active member.
 
-    A member imported with a public or network profile joins the network now.
+    `visibility`: who sees the profile, as the person chose it on the invitation page (None
+    keeps the one the space gave). A public or network profile joins the network now.
     """
     invited = check_invitation(store, token)
     check_new_password(password)
+    chosen = profiles.validate_profile({"visibility": visibility}, None) if visibility is not None else {}
     password_hash = hash_password(password)
     with store.transaction():
-        member = members_store.update(store, invited["id"], password_hash=password_hash, status="active")
+        member = members_store.update(store, invited["id"], password_hash=password_hash, status="active", **chosen)
         invitations_store.mark_used(store, _digest(token))
         if config is not None:
             announce.member_changed(store, config, invited, member)

@@ -64,7 +64,7 @@ def _gettext(request: web.Request) -> Any:
     return i18n.translations(request[LANG]).gettext
 
 
-def _listed(events: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+def listed(events: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """Events with what lists show: when (in the reader's language, the event's zone) and where."""
     return [
         event | {"when": events_service.describe_when(event, lang), "place": events_service.describe_place(event),
@@ -93,14 +93,14 @@ async def _agenda(request: web.Request, *, scope: str) -> web.Response:
         first, start, end = events_service.month_bounds(request.query.get("month"), _zone(request))
         month_query = {k: v for k, v in query.items() if k not in ("from", "to", "page")}
         filters = replace(_filters(request, month_query, upcoming_by_default=False), start_from=start, until=end)
-        events = _listed(events_service.all_events(store, filters, limit=MONTH_LIMIT), request[LANG])
+        events = listed(events_service.all_events(store, filters, limit=MONTH_LIMIT), request[LANG])
         previous = (first - timedelta(days=1)).strftime("%Y-%m")
         following = (first + timedelta(days=31)).strftime("%Y-%m")
         context |= {"first": first, "weeks": events_service.month_weeks(first, events),
                     "previous_month": previous, "next_month": following}
     elif view == "list":
         page = events_service.find_events(store, _filters(request, query, upcoming_by_default=True))
-        context["page"] = replace(page, items=_listed(page.items, request[LANG]))
+        context["page"] = replace(page, items=listed(page.items, request[LANG]))
     else:
         raise InvalidInput("Unknown value: %(value)s.", field="view", value=view[:20])
     return render(request, "events.html", context)
@@ -337,7 +337,7 @@ async def decide(request: web.Request) -> web.Response:
 async def my_events(request: web.Request) -> web.Response:
     store = request.app[STORE]
     return render(request, "my_events.html", {
-        "events": _listed(events_service.my_events(store, request[USER]["id"]), request[LANG]),
+        "events": listed(events_service.my_events(store, request[USER]["id"]), request[LANG]),
         "has_feed": events_store.has_calendar_token(store, request[USER]["id"]), "feed_url": None,
     })
 
@@ -348,7 +348,7 @@ async def my_calendar_link(request: web.Request) -> web.Response:
     store, config = request.app[STORE], request.app[CONFIG]
     token = events_service.new_calendar_token(store, request[USER]["id"])
     return render(request, "my_events.html", {
-        "events": _listed(events_service.my_events(store, request[USER]["id"]), request[LANG]), "has_feed": True,
+        "events": listed(events_service.my_events(store, request[USER]["id"]), request[LANG]), "has_feed": True,
         "feed_url": f"{config.url}/me/events.ics?{urlencode({'token': token})}",
     })
 

@@ -17,13 +17,16 @@ from node.errors import CoffeeError
 from node.i18n import format_money, locale_for
 from node.render import render
 from node.services import fields as check
-from node.services import profiles
+from node.services import events as events_service
+from node.services import local_actors, profiles
 from node.services import space as space_service
 from node.views.directory import member_cards
+from node.views.events import listed
 from node.views.forms import form_list, form_map, form_text
 from node.views.guards import admin_required
 
 HOME_CARDS = 12
+HOME_EVENTS = 3  # the next events of the space on its home page
 PRICE_FIELDS = ("price_hour", "price_day", "price_month")
 TEXT_FIELDS = (
     "name", "kind", "street", "postal_code", "city", "region", "country", "latitude", "longitude",
@@ -45,6 +48,8 @@ async def home(request: web.Request) -> web.Response:
         "osm_url": _osm_url(space),
         "members": member_cards(rows, skills, lang),
         "members_total": total,
+        "events": listed(events_service.upcoming(store, local_actors.space_id(request.app[CONFIG]), limit=HOME_EVENTS),
+                         lang),
         # "<" escaped so that no text in the document can close the script element.
         "json_ld": Markup(json_ld.replace("<", "\\u003c")),
     }
