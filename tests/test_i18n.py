@@ -300,7 +300,7 @@ def stored_codes() -> set[str]:
             *events.CATEGORIES, *events.PLACE_KINDS, *events.REGISTRATION_MODES, *events.STATUSES}
 
 
-LEAK_PAGES = ("/", "/admin", "/admin/members", "/admin/invitations", "/admin/federation", "/admin/space",
+LEAK_PAGES = ("/", "/admin", "/admin/members", "/admin/invitations", "/admin/federation", "/admin/space", "/admin/catalogue",
               "/members", "/catalogue", "/spaces", "/events", "/agenda", "/events/new", "/me/edit",
               "/me/following", "/me/events", "/@staffer")
 
@@ -322,8 +322,8 @@ async def test_pages_show_no_english_word_and_no_raw_code_in_french_and_dutch(no
     members_store.update(node.store, staffer["id"], visibility="public", open_to=["missions", "mentoring"])
     add_member(node, "away", status="suspended")
     invitations.invite(node.store, node.config, username="newcomer", display_name="Newcomer", role="admin")
-    events_service.create_event(node.store, node.config, values(category="NETWORKING", registration="approval"),
-                                by=None)
+    event = events_service.create_event(node.store, node.config, values(category="NETWORKING", registration="approval"),
+                                        by=None)
     msgids = {msgid for msgid in extracted_msgids() if isinstance(msgid, str) and not placeholders(msgid)}
     codes = stored_codes()
     problems = []
@@ -333,7 +333,7 @@ async def test_pages_show_no_english_word_and_no_raw_code_in_french_and_dutch(no
         http = node.client()
         http.cookie_jar.update_cookies({"lang": lang})
         assert await login(http, "boss") == 303
-        for path in LEAK_PAGES:
+        for path in (*LEAK_PAGES, f"/events/{event['uuid']}", f"/events/{event['uuid']}/edit"):
             async with http.get(path) as resp:
                 assert resp.status == 200, (lang, path, resp.status)
                 texts = visible_texts(await resp.text())
