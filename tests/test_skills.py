@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from node.errors import InvalidInput
-from node.render import create_environment
+from node.render import create_environment, gettext_callables
 from node.services.skills import (
     DATA_DIR,
     MAX_LIMIT,
@@ -250,7 +250,7 @@ def test_form_input_offers_candidates(index: SkillIndex) -> None:
 def test_picker_macro_renders_without_javascript(index: SkillIndex) -> None:
     env = create_environment()
     template = env.from_string(
-        '{% from "_skill_picker.html" import skill_picker %}'
+        '{% from "_skill_picker.html" import skill_picker with context %}'
         "{{ skill_picker('skills_offered', selected, 'fr', 'Compétences', 'Tapez une compétence.',"
         " candidates=candidates, error=error) }}"
     )
@@ -258,6 +258,7 @@ def test_picker_macro_renders_without_javascript(index: SkillIndex) -> None:
         selected=[(CSS, index.label(CSS, "fr"))],
         candidates=index.search("HTML", "fr"),
         error="Plusieurs compétences",
+        **gettext_callables("fr"),  # what every page's context brings (the environment has no English fallback)
     )
     assert f'<input type="checkbox" name="skills_offered" value="{CSS}" checked> CSS' in html
     assert f'<input type="checkbox" name="skills_offered" value="{WEB_PROGRAMMING}"> programmation web' in html
