@@ -8,6 +8,7 @@ from pathlib import Path
 
 from node.cli import main
 from node.config import load
+from node.services.check import run_checks
 from node.storage.db import connect
 from node.storage.migrations import discover
 
@@ -65,6 +66,13 @@ def test_an_https_node_listens_on_8080_behind_its_proxy(tmp_path: Path, capsys) 
     assert main(["init", str(tmp_path / "local"), "--url", "http://127.0.0.1:8101", "--name", "Demo",
                  "--country", "BE", "--city", "Mons"]) == 0
     assert load(tmp_path / "local", env={}).port == 8101  # a local network's URL says where it listens
+    # A node made by an older init (plain HTTP on 443) is pointed out by `check`.
+    assert main(["init", str(tmp_path / "old"), "--url", "https://coffee.example.org", "--name", "Old",
+                 "--country", "BE", "--city", "Mons", "--port", "443"]) == 0
+    [config_check] = [check for check in run_checks(tmp_path / "old", env={}) if check.name == "config"]
+    assert config_check.status == "warn" and "port = 8080" in config_check.message
+    [config_check] = [check for check in run_checks(tmp_path / "n", env={}) if check.name == "config"]
+    assert config_check.status == "ok"
 
 
 async def test_a_request_for_another_address_than_the_url_is_told_which_one_to_use(node) -> None:

@@ -59,6 +59,11 @@ def check_config(data_dir: Path, env: Mapping[str, str] | None) -> tuple[Config 
     except ConfigError as exc:
         message = exc.message if str(path) in exc.message else f"{path}: {exc.message}"
         return None, Check("config", FAIL, message)
+    if config.url.startswith("https://") and config.port == 443:
+        # Older `init`s did this: plain HTTP where browsers expect TLS, and sign-in fails as "form expired".
+        return config, Check("config", WARN, f"the node serves plain HTTP on port 443 while its URL is {config.url}: "
+                             "HTTPS belongs to the proxy; set port = 8080 in [server] of node.toml and point the "
+                             "proxy at it", {"url": config.url})
     return config, Check("config", OK, f"{CONFIG_FILE} is valid; public URL {config.url}", {"url": config.url})
 
 
