@@ -283,3 +283,15 @@ def test_bad_input_is_refused(network: Store, kwargs: dict[str, Any], field: str
     with pytest.raises(InvalidInput) as raised:
         search(network, **kwargs)
     assert raised.value.field == field
+
+
+def test_unknown_remote_skill_uris_are_kept_and_shown_with_their_label(network: Store, config: Config) -> None:
+    """A profile from a node with a newer ESCO: its concepts are stored, shown with the label they
+    came with (else their URI), never dropped, and never break a search."""
+    newer, bare = f"{ESCO}from-a-newer-release", f"{ESCO}no-label-given"
+    doc = person(TOURNAI, "nora", name="Nora Newer", knowsAbout=[PYTHON, {"id": newer, "name": "quantum knitting"}, bare])
+    assert catalogue.index_remote_actor(network, config, doc)
+    assert catalogue_store.get(network, doc["id"])["skills_offered"] == [PYTHON, newer, bare]
+    (card,) = search(network, q="Nora").items
+    assert [skill["label"] for skill in card["skills_offered"]] == ["Python", "quantum knitting", bare]
+    assert names(search(network, q="Python")) == ["Nora Newer", "Sofie Janssens"]

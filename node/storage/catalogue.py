@@ -17,11 +17,12 @@ from node.storage.db import Store
 from node.storage.jsonrow import decode, encode
 from node.timeutil import now_iso
 
-JSON_FIELDS = ("skills_offered", "skills_sought", "professions", "tags", "languages", "open_to")
+JSON_FIELDS = ("skills_offered", "skills_sought", "professions", "skill_labels", "tags", "languages", "open_to")
 COLUMNS = (
     "actor_id", "origin", "space_id", "space_name", "country", "region", "city", "name", "handle", "summary",
     "organisation", "skills_offered", "skills_sought", "tags", "languages", "open_to", "visibility",
-    "discoverable", "indexable", "profile_url", "avatar_url", "sort_name", "professions", "profession_gender", "updated_at",
+    "discoverable", "indexable", "profile_url", "avatar_url", "sort_name", "professions", "profession_gender", "skill_labels",
+    "updated_at",
 )  # fmt: skip
 _UPSERT = (
     f"INSERT INTO catalogue ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "

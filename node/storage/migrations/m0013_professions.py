@@ -2,7 +2,8 @@
 
 `members.professions` and `catalogue.professions` hold ESCO occupation URIs (JSON arrays);
 `profession_gender` is 'm' or 'f' for a gendered title ("traducteur", "traductrice") or ''
-for both forms. `catalogue_skills` gains the kind 'profession', so a catalogue search finds
+for both forms. `catalogue.skill_labels` keeps the label a remote profile sent with a concept
+this node does not know, to show it. `catalogue_skills` gains the kind 'profession', so a catalogue search finds
 people by their profession with the same index lookup as by a skill; its CHECK constraint
 can only change by rebuilding the table (rows copied as they are).
 """
@@ -17,6 +18,8 @@ def migrate(db: sqlite_utils.Database) -> None:
         ALTER TABLE members ADD COLUMN profession_gender TEXT NOT NULL DEFAULT '';
         ALTER TABLE catalogue ADD COLUMN professions TEXT NOT NULL DEFAULT '[]';
         ALTER TABLE catalogue ADD COLUMN profession_gender TEXT NOT NULL DEFAULT '';
+        -- labels a remote profile gave with concepts this node does not know (a newer ESCO): {uri: label}
+        ALTER TABLE catalogue ADD COLUMN skill_labels TEXT NOT NULL DEFAULT '{}';
 
         CREATE TABLE catalogue_skills_new (
             uri TEXT NOT NULL,
