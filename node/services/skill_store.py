@@ -49,7 +49,7 @@ OCCUPATION_PREFIX = "http://data.europa.eu/esco/occupation/"
 
 # Flags of one label, packed in one byte per label for the ranking.
 PREFERRED, PROJECT, OCCUPATION = 1, 2, 4
-_BUILDER_VERSION = "3"  # bump when the schema or the way labels are cut changes
+_BUILDER_VERSION = "4"  # bump when the schema or the way labels are cut changes
 
 
 def _open_csv(path: Path) -> Iterator[dict[str, str]]:
@@ -231,7 +231,7 @@ CREATE TABLE label(id INTEGER PRIMARY KEY, concept INTEGER NOT NULL, lang TEXT N
                    flags INTEGER NOT NULL, form TEXT NOT NULL, key TEXT NOT NULL);
 CREATE INDEX label_key ON label(key);
 CREATE INDEX label_concept ON label(concept);
-CREATE VIRTUAL TABLE label_words USING fts5(words, content='', detail=none,
+CREATE VIRTUAL TABLE label_words USING fts5(words, content='', detail=none, prefix='3',
     tokenize="unicode61 remove_diacritics 0 tokenchars '+#'");
 CREATE TABLE term(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE grp(uri TEXT PRIMARY KEY, broader TEXT, label_en TEXT, label_fr TEXT, label_nl TEXT,

@@ -29,7 +29,7 @@ STOP_WORDS: dict[str, frozenset[str]] = {
     "de": frozenset("der die das den dem des ein eine einer eines und oder in im am an auf fur mit von vom zu zur zum bei".split()),
     "es": frozenset("el la los las un una unos unas de del y o e en a al para por con mi mis".split()),
 }
-_ALL_STOP_WORDS = frozenset().union(*STOP_WORDS.values())
+STOP_WORDS_ANY = frozenset().union(*STOP_WORDS.values())
 
 # Endings that hide the word a label uses: plurals (fr, en, es, nl), German/Dutch -en/-e/-n.
 _ENDINGS = ("es", "en", "s", "e", "n")
@@ -68,12 +68,13 @@ def content_words(folded: str, lang: str | None = None) -> list[str]:
     """The words of a folded query that name something, in order, without repeats.
 
     Stop words of the reader's language go, and those of every language when the reader may
-    type in another ("web development" on a French page). A query of stop words only keeps them.
+    type in another ("web development" on a French page). A query of stop words only keeps them;
+    single letters never count.
     """
     words = list(dict.fromkeys(folded.split()))
-    stop = STOP_WORDS.get(lang or "", _ALL_STOP_WORDS) | _ALL_STOP_WORDS
+    stop = STOP_WORDS.get(lang or "", STOP_WORDS_ANY) | STOP_WORDS_ANY
     kept = [word for word in words if word not in stop and (len(word) > 1 or word.isdigit())]
-    return kept or words
+    return kept or [word for word in words if len(word) > 1]
 
 
 def inflections(word: str) -> list[str]:
@@ -90,7 +91,7 @@ def split_compound(word: str, known: Callable[[str], bool]) -> list[str] | None:
         return None
     for cut in range(len(word) - _MIN_TAIL, _MIN_HEAD - 1, -1):
         head, rest = word[:cut], word[cut:]
-        if head in _ALL_STOP_WORDS or not known(head):
+        if head in STOP_WORDS_ANY or not known(head):
             continue
         for linker in _LINKERS:
             if not rest.startswith(linker):

@@ -39,7 +39,7 @@ from node.services.skill_store import (
     ensure_index,
     vocabulary_rows,
 )
-from node.services.skill_text import content_words, fold, inflections, key, split_compound
+from node.services.skill_text import STOP_WORDS_ANY, content_words, fold, inflections, key, split_compound
 
 __all__ = ["LANGUAGES", "Skill", "SkillHit", "SkillIndex", "fold", "load_skill_index", "resolve_form_input",
            "vocabulary_rows"]
@@ -53,7 +53,9 @@ GENDERS = ("m", "f", "")  # a profession shown masculine, feminine, or neutral (
 _MAX_WORDS = 6  # a longer phrase is a sentence, not a skill: its first words decide
 _PREFIX_FROM = 3  # shorter words match whole only ("ux", "hr", "3d")
 _WHOLE, _PARTIAL = 1.0, 0.8  # how much a word counts when it matches a whole label word, or a prefix
-_MIN_COVERAGE = 0.3  # below half of the query's words, a label is not a suggestion
+_MIN_COVERAGE = 0.3  # below this share of the query's (weighted) words, a label is not a suggestion
+_CAP = 1500  # labels read per FTS5 query: the first ones, preferred and short
+_PARTIAL_CAP = 300  # the same for the fallback (labels holding only some of the words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,21 +185,38 @@ class SkillIndex:
         return list(hits.values())
 
     def _ranked(self, text: str, folded: str, lang: str, occupations: bool) -> list[int]:
-        """Label ids worth suggesting, best first."""
+        """Label ids worth suggesting, best first.
+
+        Every FTS5 query is capped at `_CAP` labels: FTS5 returns labels in id order, and ids
+        put preferred and short labels first, so a word found in 50,000 labels ("de", "pro")
+        costs as much as a rare one. Labels holding every word come from one AND query; only
+        when there is none, the labels holding some of the words (the fallback).
+        """
         wanted = OCCUPATION if occupations else 0
         exact = [label_id for (label_id,) in self._db.execute("SELECT id FROM label WHERE key = ?", (key(folded),))]
         typed = " ".join(text.split())
         words = content_words(folded, lang)[:_MAX_WORDS]
+        if all(word in STOP_WORDS_ANY for word in words):  # "de", "the": only a label equal to it
+            words = []
+        forms = [self._forms(word) for word in words]
+        weights = [self._weight(word, any_form) if len(words) > 1 else 1.0
+                   for word, (_, any_form) in zip(words, forms, strict=True)]
         scores: dict[int, float] = {}
         matched: dict[int, int] = {}
-        total = 0.0
-        for word in words:
-            found = self._word_matches(word)
-            weight = math.log(len(self._concept) / (1 + len(found)))  # rare words weigh more
-            total += weight
-            for label_id, strength in found.items():
-                scores[label_id] = scores.get(label_id, 0.0) + strength * weight
+
+        def add(label_ids: Iterable[int], i: int, whole: set[int]) -> None:
+            for label_id in label_ids:
+                scores[label_id] = scores.get(label_id, 0.0) + weights[i] * (_WHOLE if label_id in whole else _PARTIAL)
                 matched[label_id] = matched.get(label_id, 0) + 1
+
+        every = self._fts(" AND ".join(f"({any_form})" for _, any_form in forms)) if forms else []
+        if every:  # which of them hold each word whole: that word's labels within their id range
+            for i, (whole_form, _) in enumerate(forms):
+                add(every, i, set(self._fts(whole_form, _CAP, (every[0], every[-1]))))
+        if len(words) > 1 and not every:  # no label holds every word: those holding the most
+            for i, (whole_form, any_form) in enumerate(forms):
+                add(self._fts(any_form, _PARTIAL_CAP), i, set(self._fts(whole_form, _PARTIAL_CAP)))
+        total = sum(weights)
         own = self._lang_code[lang]
         flags, langs, sizes = self._flags, self._lang, self._size
         starting = self._starting_with(key(folded))
@@ -215,11 +234,31 @@ class SkillIndex:
                            key=lambda label_id: self._exact_rank(label_id, typed, own))
         return [*exact_ids, *(row[-1] for row in ranked)]
 
+    def _forms(self, word: str) -> tuple[str, str]:
+        """FTS5 expressions of a query word: (as a whole word, in any form). Any form adds the
+        word as a prefix and its inflections ("projets" -> "projet"); a word no label has may be
+        a compound of words labels have ("webentwicklung" -> "web" AND "entwicklung")."""
+        whole = f'"{word}"'
+        if not self._known(word):
+            parts = split_compound(word, self._known)
+            if parts:
+                whole = " AND ".join(f'"{part}"' for part in parts)
+        if len(word) < _PREFIX_FROM:
+            return whole, whole
+        prefixes = " OR ".join(f'"{form}"*' for form in (word, *inflections(word)))
+        return whole, f"({whole}) OR {prefixes}"
+
+    def _weight(self, word: str, any_form: str) -> float:
+        """Rarer words weigh more (inverse document frequency over the labels)."""
+        row = self._db.execute("SELECT df FROM term WHERE term = ?", (word,)).fetchone()
+        frequency = row[0] if row else len(self._fts(any_form))
+        return math.log(len(self._concept) / (1 + frequency))
+
     def _starting_with(self, prefix: str) -> set[int]:
         """Labels that begin with what was typed (as you type, "s'adr" is "s'adresser..."), from the
-        index on exact-match keys; capped, as a short prefix begins thousands of labels."""
+        index on exact-match keys; capped (a tie-break), as a short prefix begins thousands of labels."""
         return {label_id for (label_id,) in self._db.execute(
-            "SELECT id FROM label WHERE key >= ? AND key < ? LIMIT 2000", (prefix, prefix + "\U0010ffff"))}
+            "SELECT id FROM label WHERE key >= ? AND key < ? LIMIT 500", (prefix, prefix + "\U0010ffff"))}
 
     def _exact_rank(self, label_id: int, typed: str, own: int) -> tuple[bool, bool, bool, bool, int]:
         """Among labels equal to the query: the one written exactly as typed ("React", not "react"),
@@ -230,25 +269,11 @@ class SkillIndex:
         return (text != typed, self._lang[label_id - 1] not in (own, self._any), not flags & PREFERRED,
                 not flags & PROJECT, label_id)
 
-    def _word_matches(self, word: str) -> dict[int, float]:
-        """Labels holding `word`: whole (weight 1), or a prefix, an inflected form or the parts of a
-        compound (weight 0.8)."""
-        matches = dict.fromkeys(self._fts(f'"{word}"'), _WHOLE)
-        partial: set[int] = set()
-        if len(word) >= _PREFIX_FROM:
-            for form in (word, *inflections(word)):
-                partial.update(self._fts(f'"{form}"*'))
-        if not matches and not self._known(word):
-            parts = split_compound(word, self._known)
-            if parts:
-                partial.update(set.intersection(*(set(self._fts(f'"{part}"')) for part in parts)))
-        for label_id in partial:
-            matches.setdefault(label_id, _PARTIAL)
-        return matches
-
-    def _fts(self, expression: str) -> list[int]:
-        return [row[0] for row in self._db.execute("SELECT rowid FROM label_words WHERE label_words MATCH ?",
-                                                   (expression,))]
+    def _fts(self, expression: str, cap: int = _CAP, between: tuple[int, int] = (1, 2**31)) -> list[int]:
+        """Label ids matching an FTS5 expression, ascending (the order FTS5 reads them)."""
+        return [row[0] for row in self._db.execute(
+            "SELECT rowid FROM label_words WHERE label_words MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid LIMIT ?",
+            (expression, *between, cap))]
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one index per process, never freed
     def _known(self, word: str) -> bool:
