@@ -72,10 +72,14 @@ def data_digest() -> str:
 
 
 def index_path() -> Path:
-    """Where the index of the current data lives (it may not be built yet)."""
+    """Where the index of the current data lives (it may not be built yet): next to the data,
+    else, when the package is read-only and the index was not built with it (see
+    deploy/Dockerfile), in the temporary directory."""
     name = f"skills-{data_digest()}.sqlite"
-    directory = INDEX_DIR if os.access(DATA_DIR, os.W_OK) else Path(tempfile.gettempdir()) / "coffee-index"
-    return directory / name
+    beside, temporary = INDEX_DIR / name, Path(tempfile.gettempdir()) / "coffee-index" / name
+    if beside.exists() or os.access(INDEX_DIR if INDEX_DIR.exists() else DATA_DIR, os.W_OK):
+        return beside
+    return temporary
 
 
 def ensure_index() -> Path:
