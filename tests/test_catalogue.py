@@ -293,5 +293,5 @@ def test_unknown_remote_skill_uris_are_kept_and_shown_with_their_label(network: 
     assert catalogue.index_remote_actor(network, config, doc)
     assert catalogue_store.get(network, doc["id"])["skills_offered"] == [PYTHON, newer, bare]
     (card,) = search(network, q="Nora").items
-    assert [skill["label"] for skill in card["skills_offered"]] == ["Python", "quantum knitting", bare]
+    assert [skill["label"] for skill in card["skills_offered"]] == ["Python (computer programming)", "quantum knitting", bare]
     assert names(search(network, q="Python")) == ["Nora Newer", "Sofie Janssens"]

@@ -136,7 +136,7 @@ def test_alternative_label_finds_its_concept(index: SkillIndex) -> None:
 
 
 def test_prefix_search_as_you_type(index: SkillIndex) -> None:
-    assert index.search("s'adr", "fr")[0].uri == ADDRESS_AUDIENCE
+    assert index.search("s'adr", "fr")[0] == SkillHit(ADDRESS_AUDIENCE, "s’adresser à un auditoire")
     assert WEB_PROGRAMMING in uris(index.search("webprog", "en"))
     assert FRONT_END in uris(index.search("frontend", "en"))  # 'front-end' written solid
     hits = index.search("dév", "fr", limit=MAX_LIMIT)

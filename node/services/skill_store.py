@@ -9,7 +9,8 @@ new file at `coffee-node init`/start (`ensure_index()`), and an unchanged one is
 node of the machine.
 
 Sources, all in `node/data/` (see `esco/ATTRIBUTION.md` and `coffee/README.md`):
-- `esco/skills.csv.gz`, `esco/occupations.csv.gz`, `esco/skill_groups.csv`: ESCO's labels;
+- `esco/skills.csv.gz`, `esco/skills_collections.csv.gz`, `esco/occupations.csv.gz`,
+  `esco/skill_groups.csv`: ESCO's labels;
 - `coffee/labels.csv`: the project's own Dutch and German labels and synonyms, marked as such
   (`source = 'coffee'`) wherever labels are credited.
 """
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ESCO_DIR = DATA_DIR / "esco"
 SKILLS_CSV = ESCO_DIR / "skills.csv.gz"
+COLLECTIONS_CSV = ESCO_DIR / "skills_collections.csv.gz"  # the earlier 1,763-skill extract (ESCO v1.2 labels)
 OCCUPATIONS_CSV = ESCO_DIR / "occupations.csv.gz"
 GROUPS_CSV = ESCO_DIR / "skill_groups.csv"
 COFFEE_LABELS_CSV = DATA_DIR / "coffee" / "labels.csv"
@@ -66,7 +68,7 @@ def vocabulary_rows() -> Iterator[dict[str, str]]:
 
 def data_digest() -> str:
     digest = hashlib.sha256(_BUILDER_VERSION.encode())
-    for path in (SKILLS_CSV, OCCUPATIONS_CSV, GROUPS_CSV, COFFEE_LABELS_CSV):
+    for path in (SKILLS_CSV, COLLECTIONS_CSV, OCCUPATIONS_CSV, GROUPS_CSV, COFFEE_LABELS_CSV):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -119,6 +121,17 @@ class _Labels:
             self.rows.append((concept, lang, text, flags, form))
 
 
+def _esco_labels(row: dict[str, str], newer: dict[str, str] | None, lang: str) -> list[str]:
+    """A skill's ESCO labels in `lang`, the preferred one first. For the concepts of the earlier
+    extract, its labels (ESCO v1.2, what nodes showed until now) stay preferred; the whole
+    pillar's differing ones (an older release: "Python" for "Python (computer programming)")
+    and the extract's alternative labels become alternatives, so text typed before still works."""
+    texts = [row[f"label_{lang}"]]
+    if newer is not None:
+        texts = [newer[f"label_{lang}"], *texts, *(newer.get(f"alt_{lang}") or "").split(" | ")]
+    return list(dict.fromkeys(text for text in texts if text))
+
+
 def _split_gendered(text: str) -> list[tuple[str, str]]:
     """ESCO writes gendered French and Spanish job titles as 'traducteur/traductrice'."""
     if text.count("/") == 1:
@@ -139,11 +152,14 @@ def _collect(db: sqlite3.Connection) -> _Labels:
         return concepts[uri]
 
     esco_preferred: set[tuple[int, str]] = set()
+    newer = {row["uri"]: row for row in _open_csv(COLLECTIONS_CSV)}
     for row in _open_csv(SKILLS_CSV):
         cid = concept(row["uri"], "skill", row["skill_type"], row["broader_uri"])
         for lang in LANGUAGES:
-            if row[f"label_{lang}"]:
-                labels.add(cid, lang, row[f"label_{lang}"], PREFERRED)
+            texts = _esco_labels(row, newer.get(row["uri"]), lang)
+            for n, text in enumerate(texts):
+                labels.add(cid, lang, text, PREFERRED if n == 0 else 0)
+            if texts:
                 esco_preferred.add((cid, lang))
             for alt in (row.get(f"alt_{lang}") or "").split(" | "):
                 labels.add(cid, lang, alt, 0)
