@@ -46,7 +46,6 @@ LANGUAGES = ("en", "fr", "nl", "de", "es")  # the label languages; "*" marks a s
 ANY_LANGUAGE = "*"
 LANG_CODES = {lang: code for code, lang in enumerate((*LANGUAGES, ANY_LANGUAGE))}
 SPLIT_LANGUAGES = frozenset({"nl", "de", ANY_LANGUAGE})  # languages that glue words into compounds
-SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 OCCUPATION_PREFIX = "http://data.europa.eu/esco/occupation/"
 
 # Flags of one label, packed in one byte per label for the ranking.

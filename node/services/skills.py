@@ -33,7 +33,6 @@ from node.services.skill_store import (
     ANY_LANGUAGE,
     LANGUAGES,
     OCCUPATION,
-    OCCUPATION_PREFIX,
     PREFERRED,
     PROJECT,
     ensure_index,
@@ -357,10 +356,6 @@ class SkillIndex:
 def load_skill_index() -> SkillIndex:
     """The index of the vendored data, opened once per process (tests start many nodes)."""
     return SkillIndex(ensure_index())
-
-
-def is_occupation_uri(uri: str) -> bool:
-    return uri.startswith(OCCUPATION_PREFIX)
 
 
 def resolve_form_input(
