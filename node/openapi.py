@@ -84,6 +84,8 @@ MEMBER_SCHEMA: dict[str, Any] = {
         "city": {"type": "string"},
         "skills_offered": {"type": "array", "items": _SKILL, "maxItems": 30},
         "skills_sought": {"type": "array", "items": _SKILL, "maxItems": 30},
+        "professions": {"type": "array", "items": _SKILL, "maxItems": 5,
+                        "description": "ESCO occupations, labelled in the form (masculine, feminine, both) the member chose."},
         "tags": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 20},
         "languages": {"type": "array", "items": {"enum": list(KNOWN_LANGUAGES)}},
         "open_to": {"type": "array", "items": {"enum": list(OPEN_TO)}},

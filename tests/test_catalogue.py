@@ -212,7 +212,8 @@ def test_free_text_matches_names_bios_organisations_and_labels_in_the_readers_la
     assert names(search(network, q="illustratrice")) == ["Claire Dubois"]
     assert names(search(network, q="developpeuse")) == ["Amélie Martin"]  # accents folded
     assert names(search(network, q="illustr")) == ["Claire Dubois"]  # a word cut short
-    assert names(search(network, q="programmation")) == ["Amélie Martin"]  # a word of a French label
+    # a word of French labels: web programming first, then Python ("programmation informatique")
+    assert names(search(network, q="programmation")) == ["Amélie Martin", "Sofie Janssens"]
 
 
 @pytest.mark.parametrize("query", ['" OR 1', "NEAR(a b)", "*", "claire AND", '"claire"', "a:b", "^claire", "(", "-x"])
@@ -282,3 +283,15 @@ def test_bad_input_is_refused(network: Store, kwargs: dict[str, Any], field: str
     with pytest.raises(InvalidInput) as raised:
         search(network, **kwargs)
     assert raised.value.field == field
+
+
+def test_unknown_remote_skill_uris_are_kept_and_shown_with_their_label(network: Store, config: Config) -> None:
+    """A profile from a node with a newer ESCO: its concepts are stored, shown with the label they
+    came with (else their URI), never dropped, and never break a search."""
+    newer, bare = f"{ESCO}from-a-newer-release", f"{ESCO}no-label-given"
+    doc = person(TOURNAI, "nora", name="Nora Newer", knowsAbout=[PYTHON, {"id": newer, "name": "quantum knitting"}, bare])
+    assert catalogue.index_remote_actor(network, config, doc)
+    assert catalogue_store.get(network, doc["id"])["skills_offered"] == [PYTHON, newer, bare]
+    (card,) = search(network, q="Nora").items
+    assert [skill["label"] for skill in card["skills_offered"]] == ["Python (computer programming)", "quantum knitting", bare]
+    assert names(search(network, q="Python")) == ["Nora Newer", "Sofie Janssens"]

@@ -77,7 +77,7 @@ def test_validate_profile_refuses(fields, field) -> None:
 def test_public_profile_shows_no_account_internals() -> None:
     member = {
         "id": 7, "username": "alice", "display_name": "", "bio_map": {"nl": "Hallo"}, "organisation": "", "city": "",
-        "skills_offered": [PROGRAMMING], "skills_sought": [], "tags": [], "languages": [], "open_to": [], "links": [],
+        "skills_offered": [PROGRAMMING], "skills_sought": [], "professions": [], "profession_gender": "", "tags": [], "languages": [], "open_to": [], "links": [],
         "avatar": None, "visibility": "public", "role": "admin", "status": "active", "password_hash": "scrypt$...",
         "private_key_pem": "-----BEGIN", "public_key_pem": "-----BEGIN", "created_at": "", "updated_at": "",
     }  # fmt: skip

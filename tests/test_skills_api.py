@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.services.skills import MAX_LIMIT, MAX_QUERY_LENGTH
+from node.services.skills import MAX_LIMIT
 
 WEB_PROGRAMMING = "http://data.europa.eu/esco/skill/69bbd53f-fbb0-4476-b4b2-ef7844464e28"
 
@@ -41,14 +41,14 @@ async def test_limit_and_empty_query(node) -> None:
     status, body = await get(node, {"q": "dév", "lang": "fr", "limit": "3"})
     assert status == 200
     assert len(body["results"]) == 3
-    status, body = await get(node, {"q": "  ", "lang": "fr"})
-    assert (status, body) == (200, {"results": []})
+    for query in ("  ", "x", "x" * 5_000, "web\x00"):  # empty, one letter, too long (10,000: tests/test_skills.py), control
+        status, body = await get(node, {"q": query, "lang": "fr"})
+        assert (status, body) == (200, {"results": []})
 
 
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({"q": "x" * (MAX_QUERY_LENGTH + 1)}, None),
         ({"q": "web", "limit": "0"}, "limit"),
         ({"q": "web", "limit": str(MAX_LIMIT + 1)}, "limit"),
         ({"q": "web", "limit": "ten"}, "limit"),
@@ -67,3 +67,27 @@ async def test_picker_script_is_served(node) -> None:
     async with node.client().get("/static/skill-picker.js") as resp:
         assert resp.status == 200
         assert "/api/skills?" in await resp.text()
+
+
+async def test_professions_are_searched_with_kind_occupation(node) -> None:
+    status, body = await get(node, {"q": "traductrice", "lang": "fr", "kind": "occupation", "limit": "1"})
+    assert status == 200
+    assert body["results"] == [{"uri": "http://data.europa.eu/esco/occupation/1a07bd7d-2e1d-4930-a84a-1a442b8f2a44",
+                                "label": "traducteur/traductrice", "matched": "traductrice", "matched_lang": "fr"}]
+    status, body = await get(node, {"q": "traductrice", "kind": "job"})
+    assert status == 400 and body["field"] == "kind"
+
+
+async def test_a_profile_refuses_unknown_or_wrong_kind_concepts_naming_the_field(node) -> None:
+    from tests.web import add_member, login, submit
+
+    add_member(node, "alice")
+    http = node.client()
+    assert await login(http) == 303
+    withdrawn = "http://data.europa.eu/esco/skill/00000000-0000-0000-0000-000000000000"
+    accounting = "http://data.europa.eu/esco/skill/ecc18804-a466-40d9-98b4-fba5cd67dd4b"
+    for field, value in (("skills_offered", withdrawn), ("skills_sought", "https://example.org/not-esco"),
+                         ("professions", accounting)):  # a skill is not a profession
+        status, page, _ = await submit(http, "/me/edit", "/me/edit", {"visibility": "public", field: value})
+        assert status == 400, field
+        assert f'id="{field}-error"' in page, field

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -104,6 +104,9 @@ def index_local_member(store: Store, config: Config, member: dict[str, Any]) -> 
         "organisation": member["organisation"],
         "skills_offered": member["skills_offered"],
         "skills_sought": member["skills_sought"],
+        "professions": member["professions"],
+        "profession_gender": member["profession_gender"],
+        "skill_labels": {},
         "tags": member["tags"],
         "languages": member["languages"],
         "open_to": member["open_to"],
@@ -243,6 +246,9 @@ def remote_entry(doc: dict[str, Any], actor_id: str, space_id: str, space_doc: d
         "organisation": _text(doc.get("organization")),
         "skills_offered": _uris(doc.get("knowsAbout")),
         "skills_sought": _uris(doc.get("seeks")),
+        "professions": _uris(doc.get("hasOccupation")),
+        "profession_gender": doc.get("occupationForm") if doc.get("occupationForm") in ("m", "f") else "",
+        "skill_labels": _names(doc.get("knowsAbout"), doc.get("seeks"), doc.get("hasOccupation")),
         "tags": _unique(tag["name"].lstrip("#")[:40] for tag in _list(doc.get("tag"))
                         if isinstance(tag, dict) and tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str))[:MAX_TAGS],
         "languages": _unique(code.lower() for code in _list(doc.get("knowsLanguage"))
@@ -283,6 +289,19 @@ def _http_url(value: Any) -> str | None:
 
 def _uris(value: Any) -> list[str]:
     return _unique(uri for uri in (id_of(item) for item in _list(value)) if uri and len(uri) <= 500)[:MAX_SKILLS]
+
+
+def _names(*values: Any) -> dict[str, str]:
+    """The labels a profile gives with its concepts ({"id": uri, "name": "..."}), to show the
+    ones this node's vocabulary lacks rather than drop them."""
+    names: dict[str, str] = {}
+    for value in values:
+        for item in _list(value)[:MAX_SKILLS]:
+            if isinstance(item, dict) and (uri := id_of(item)) and len(uri) <= 500:
+                name = _text(item.get("name"), 100)
+                if name:
+                    names[uri] = name
+    return names
 
 
 def _plain(markup: str) -> str:
@@ -332,17 +351,19 @@ def same_group(skills: SkillIndex, uris: Iterable[str]) -> list[str]:
 
 def concepts_for(skills: SkillIndex, text: str, lang: str, *, widen: bool) -> list[list[str]]:
     """The ESCO concepts a free-text query stands for, best tier first: its exact label (any
-    language), the same group when widened; when no label is exact, the concepts with a label
+    language), the same group when widened; then the concepts with a label
     holding every word ("programmation" stands for web, computer, ICT system programming...),
     the LOOSE_MAX best ranked by the picker's search. People with only such a loose concept
     rank after those whose name, bio or organisation matches."""
-    exact = sorted(skills.resolve(text))
+    exact = sorted(skills.resolve(text) | skills.resolve(text, occupations=True))
     loose: list[str] = []
-    if not exact and any(len(word) >= 3 for word in _WORD.findall(text)):
-        words = skills.resolve_loose(text)
+    if any(len(word) >= 3 for word in _WORD.findall(text)):  # even with an exact label: "programming" is wider
         search_lang = lang if lang in SKILL_LANGUAGES else "en"
-        loose = [hit.uri for hit in skills.search(text[:SKILL_QUERY_LENGTH], search_lang, SKILL_SEARCH_LIMIT)
-                 if hit.uri in words][:LOOSE_MAX]
+        for occupations in (False, True):  # skills, then professions
+            words = skills.resolve_loose(text, occupations=occupations)
+            loose += [hit.uri for hit in skills.search(text[:SKILL_QUERY_LENGTH], search_lang, SKILL_SEARCH_LIMIT,
+                                                       occupations=occupations)
+                      if hit.uri in words and hit.uri not in exact][:LOOSE_MAX]
     return [exact, same_group(skills, exact) if widen else [], loose]
 
 
@@ -465,6 +486,8 @@ CARD_SCHEMA: dict[str, Any] = {  # what card() returns: the JSON API's catalogue
         "summary": {"type": "string", "description": "The bio as plain text, every language, shortened."},
         "skills_offered": {"type": "array", "items": _SKILL_SCHEMA},
         "skills_sought": {"type": "array", "items": _SKILL_SCHEMA},
+        "professions": {"type": "array", "items": _SKILL_SCHEMA,
+                        "description": "ESCO occupations, labelled in the form the person chose."},
         "tags": {"type": "array", "items": {"type": "string"}},
         "languages": {"type": "array", "items": {"type": "string"}},
         "open_to": {"type": "array", "items": {"type": "string"}},
@@ -530,8 +553,10 @@ def card(entry: dict[str, Any], skills: SkillIndex, lang: str, viewer_country: s
         "cross_border": bool(entry["country"]) and entry["country"] != viewer_country,
         "organisation": entry["organisation"],
         "summary": summary if len(summary) <= SUMMARY_CARD else summary[:SUMMARY_CARD].rsplit(" ", 1)[0] + "…",
-        "skills_offered": _labelled(entry["skills_offered"], skills, lang, matched),
-        "skills_sought": _labelled(entry["skills_sought"], skills, lang, matched),
+        "skills_offered": _labelled(entry["skills_offered"], skills, lang, matched, names=entry["skill_labels"]),
+        "skills_sought": _labelled(entry["skills_sought"], skills, lang, matched, names=entry["skill_labels"]),
+        "professions": _labelled(entry["professions"], skills, lang, matched, entry["profession_gender"],
+                                 entry["skill_labels"]),
         "tags": entry["tags"],
         "languages": entry["languages"],
         "open_to": entry["open_to"],
@@ -540,10 +565,15 @@ def card(entry: dict[str, Any], skills: SkillIndex, lang: str, viewer_country: s
     }
 
 
-def _labelled(uris: list[str], skills: SkillIndex, lang: str, matched: Collection[str]) -> list[dict[str, Any]]:
-    """Known concepts with their label in `lang`, matched ones first; unknown URIs (a newer ESCO) last."""
-    known = [{"uri": uri, "label": skills.label(uri, lang), "matched": uri in matched} for uri in uris if skills.get(uri)]
-    return sorted(known, key=lambda skill: not skill["matched"])
+def _labelled(uris: list[str], skills: SkillIndex, lang: str, matched: Collection[str],
+              gender: str = "", names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Concepts with their label in `lang` (a profession in the member's chosen form), matched
+    ones first; a concept this node does not know (a newer ESCO) shows the label its profile
+    gave, else its URI: never dropped."""
+    labelled = [{"uri": uri, "matched": uri in matched,
+                 "label": skills.label(uri, lang, gender) if skills.get(uri) else (names or {}).get(uri, uri)}
+                for uri in uris]
+    return sorted(labelled, key=lambda skill: not skill["matched"])
 
 
 def country_name(code: str, lang: str) -> str:

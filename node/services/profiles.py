@@ -19,7 +19,7 @@ from node.errors import InvalidInput, NotFound
 from node.services import announce
 from node.services import fields as check
 from node.services import media
-from node.services.skills import SkillIndex
+from node.services.skills import GENDERS, SkillIndex
 from node.storage import members as members_store
 from node.storage.db import Store
 
@@ -29,6 +29,7 @@ VISIBILITIES = ("public", "network", "local")
 MAX_LENGTHS = {"display_name": 80, "organisation": 120, "city": 80}
 MAX_BIO = 2000
 MAX_SKILLS = 30
+MAX_PROFESSIONS = 5
 MAX_TAGS = 20
 MAX_TAG = 40
 MAX_LINKS = 5
@@ -63,22 +64,28 @@ def visible_to(member: dict[str, Any], viewer: Viewer) -> bool:
 # --- validation -------------------------------------------------------------------------------
 
 
-def _skills(field: str) -> Callable[[Any, SkillIndex | None], list[str]]:
+def _skills(field: str, *, occupations: bool = False) -> Callable[[Any, SkillIndex | None], list[str]]:
+    """ESCO skill URIs (or occupation URIs for `professions`); the error names the field."""
+    most = MAX_PROFESSIONS if occupations else MAX_SKILLS
+
     def validate(value: Any, skills: SkillIndex | None) -> list[str]:
         if value is None:
             return []
         if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise InvalidInput("This value must be a list.", field=field)
-        if len(value) > MAX_SKILLS:
-            raise InvalidInput("Too many skills (at most %(max)s).", field=field, max=MAX_SKILLS)
+        if len(value) > most:
+            raise InvalidInput("Too many skills (at most %(max)s).", field=field, max=most)
         if skills is None:
             raise ValueError("checking ESCO skills needs the SkillIndex")
-        try:
-            return skills.validate(value)
-        except InvalidInput as exc:
-            raise InvalidInput(exc.template, field=field, **exc.params) from None
+        return skills.validate(value, field, occupations=occupations)
 
     return validate
+
+
+def _gender(value: Any, _index: SkillIndex | None) -> str:
+    if value not in GENDERS:
+        raise InvalidInput("Show a profession in its masculine, feminine or neutral form.", field="profession_gender")
+    return value
 
 
 def _tags(value: Any, _index: SkillIndex | None) -> list[str]:
@@ -128,6 +135,8 @@ _VALIDATORS: dict[str, Callable[[Any, SkillIndex | None], Any]] = {
     "city": lambda v, _: check.text(v, field="city", max_len=MAX_LENGTHS["city"]),
     "skills_offered": _skills("skills_offered"),
     "skills_sought": _skills("skills_sought"),
+    "professions": _skills("professions", occupations=True),
+    "profession_gender": _gender,
     "tags": _tags,
     "languages": _languages,
     "open_to": lambda v, _: check.choices(v, OPEN_TO, field="open_to"),
@@ -201,6 +210,8 @@ def public_profile(member: dict[str, Any], skills: SkillIndex, lang: str, *, bas
         "city": member["city"],
         "skills_offered": [{"uri": uri, "label": skills.label(uri, lang)} for uri in member["skills_offered"]],
         "skills_sought": [{"uri": uri, "label": skills.label(uri, lang)} for uri in member["skills_sought"]],
+        "professions": [{"uri": uri, "label": skills.label(uri, lang, member["profession_gender"])}
+                        for uri in member["professions"]],
         "tags": member["tags"],
         "languages": member["languages"],
         "open_to": member["open_to"],

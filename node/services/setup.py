@@ -1,4 +1,4 @@
-"""Creating a node: data dir, node.toml, keys (0600), database with the space row."""
+"""Creating a node: data dir, node.toml, keys (0600), database with the space row, the skills index."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from federation import keys
 from node import config as config_mod
 from node.config import Config
 from node.errors import Conflict, ConfigError, InvalidInput
+from node.services import skill_store
 from node.storage import db as db_mod
 from node.storage import space as space_store
 
@@ -70,6 +71,7 @@ def init_node(
     finally:
         store.close()
     (data_dir / config_mod.CONFIG_FILE).write_text(config_mod.to_toml(config), encoding="utf-8")
+    skill_store.ensure_index()  # built here, once per machine and data version, not at the first request
     return config
 
 

@@ -1,101 +1,79 @@
-"""ESCO skills: the multilingual taxonomy behind every member's skills.
+"""ESCO skills and occupations: the multilingual vocabulary behind members' skills and professions.
 
-One immutable `SkillIndex` per process (`load_skill_index()`), built from the
-vendored extract in `node/data/esco/` (see its ATTRIBUTION.md). It serves the
-picker's typed-as-you-go search, maps a label typed in any language to concept
-URIs (so a Dutch query finds a skill entered in French), walks the skill groups
-for the catalogue's "widen to the group" option, and checks the URIs stored on
-profiles.
+One `SkillIndex` per process (`load_skill_index()`) reads the on-disk index that
+`skill_store.ensure_index()` builds from the vendored data (the whole ESCO skills pillar, the
+occupations, and the project's own Dutch and German labels). It is the one look-up engine of
+the picker, the catalogue search, matching and opportunities:
 
-Every comparison goes through `fold()`: case, accents, apostrophes (’ or ') and
-punctuation do not matter, so "Développer", "developper" and "DÉVELOPPER" are
-the same word, and "d’un" equals "d'un".
+- the exact label (any language, spaces ignored: "webdesign" = "web design") comes first;
+- then labels by how much of the query they hold: whole words before prefixes and inflected
+  forms ("projets" finds "projet"), Dutch and German compounds cut into known words
+  ("Webentwicklung" -> web + entwicklung), stop words ignored;
+- within that, labels of the reader's language first, then labels with fewer extra words,
+  preferred before alternative labels;
+- below a confidence threshold nothing is suggested: "no skill found" beats a false friend.
+
+Each hit says which label matched and in which language, so the UI can show why.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import re
+import math
+import sqlite3
 import unicodedata
-from bisect import bisect_left, bisect_right
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from array import array
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 from node.errors import InvalidInput
+from node.services.skill_store import (
+    ANY_LANGUAGE,
+    LANGUAGES,
+    OCCUPATION,
+    PREFERRED,
+    PROJECT,
+    ensure_index,
+    vocabulary_rows,
+)
+from node.services.skill_text import STOP_WORDS_ANY, content_words, fold, inflections, key, split_compound
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "esco"
-LANGUAGES = ("en", "fr", "nl", "de", "es")  # the label columns ESCO fills (label_lv is empty)
-ALT_LANGUAGES = ("en", "fr", "nl")  # the alternative-label columns of the extract
+__all__ = ["LANGUAGES", "Skill", "SkillHit", "SkillIndex", "fold", "load_skill_index", "resolve_form_input",
+           "vocabulary_rows"]
+
 DEFAULT_LANGUAGE = "en"
 MAX_QUERY_LENGTH = 100
 MAX_LIMIT = 50
 DEFAULT_LIMIT = 10
+GENDERS = ("m", "f", "")  # a profession shown masculine, feminine, or neutral (both forms)
 
-# Letters that NFKD does not decompose but that people type without the ligature.
-_LIGATURES = (("œ", "oe"), ("æ", "ae"), ("ø", "o"), ("ł", "l"), ("đ", "d"), ("ı", "i"))
-# The combining-mark blocks (diacritics) that NFKD splits off Latin letters.
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_PUNCTUATION = re.compile(r"[^\w\s+#]+")  # '+' and '#' are letters, or C++, C# and C would collide
-_HYPHENATED = re.compile(r"[\w+#]+(?:-[\w+#]+)+")
-_PREFIX_END = chr(0x10FFFF)  # sorts after every string that starts with a given prefix
-# The last search tier cuts longer query words to this many letters, so that words of one
-# root match across languages: 'développement' finds 'development', 'programmation' 'programming'.
-_STEM_LENGTH = 6
-
-
-def _bare(text: str) -> str:
-    """Casefolded, without accents or ligatures; punctuation kept (for `_HYPHENATED`)."""
-    text = text.casefold()
-    if text.isascii():
-        return text
-    for letter, plain in _LIGATURES:  # str.replace: 50 times faster than str.translate here
-        text = text.replace(letter, plain)
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-
-
-def fold(text: str) -> str:
-    """Comparable form of a label or query: 'S’adresser à un auditoire' -> 's adresser a un auditoire'."""
-    return " ".join(_PUNCTUATION.sub(" ", _bare(text)).split())
-
-
-def _key(folded: str) -> str:
-    """Exact-match key: spaces dropped too, so 'webdesign', 'web design' and 'web-design' are equal."""
-    return folded.replace(" ", "")
-
-
-def _pick(labels: Mapping[str, str], lang: str) -> str:
-    """The label in `lang`, else English, else any (Dutch lacks 102 concepts)."""
-    return labels.get(lang) or labels.get(DEFAULT_LANGUAGE) or next(iter(labels.values()), "")
+_MAX_WORDS = 6  # a longer phrase is a sentence, not a skill: its first words decide
+_PREFIX_FROM = 3  # shorter words match whole only ("ux", "hr", "3d")
+_WHOLE, _PARTIAL = 1.0, 0.8  # how much a word counts when it matches a whole label word, or a prefix
+_MIN_COVERAGE = 0.3  # below this share of the query's (weighted) words, a label is not a suggestion
+_CAP = 1500  # labels read per FTS5 query: the first ones, preferred and short
+_PARTIAL_CAP = 300  # the same for the fallback (labels holding only some of the words)
 
 
 @dataclass(frozen=True, slots=True)
 class Skill:
-    """One ESCO concept. Mappings are read-only: the index is shared by every app in the process."""
+    """One ESCO concept (a skill or an occupation), read from the index when asked for."""
 
     uri: str
-    labels: Mapping[str, str]  # preferred label per language, only the languages ESCO has
-    alt_labels: Mapping[str, tuple[str, ...]]  # alternative labels per language (en, fr, nl)
-    skill_type: str  # "skill/competence", "knowledge", or "" for the 5 DigComp areas
-    group: str  # the nearest skill group, a uri of skill_groups.csv
-
-
-@dataclass(frozen=True, slots=True)
-class SkillGroup:
-    """An ESCO skill group or ISCED-F field: the steps a catalogue search widens through."""
-
-    uri: str
-    labels: Mapping[str, str]
-    broader: str | None  # None for the 4 roots
+    labels: Mapping[str, str]  # preferred label per language (ESCO's, else the project's)
+    alt_labels: Mapping[str, tuple[str, ...]]  # alternative labels and synonyms per language
+    skill_type: str  # "skill/competence", "knowledge", "" (DigComp areas), or "occupation"
+    group: str  # the nearest skill group (skills), or the ISCO group code (occupations)
+    project_labels: frozenset[str] = frozenset()  # languages whose preferred label is the project's
 
 
 @dataclass(frozen=True, slots=True)
 class SkillHit:
-    """A search result: the concept in the reader's language, plus the label that matched
-    when it is not that one (the reader typed an alternative or another language's label)."""
+    """A suggestion: the concept in the reader's language, plus the label that matched when it is
+    not that one (an alternative label, a synonym, or another language's label) and its
+    language ("*" for an abbreviation of every language)."""
 
     uri: str
     label: str
@@ -103,121 +81,87 @@ class SkillHit:
     matched_lang: str | None = None
 
 
+def _is_bad_query(text: str) -> bool:
+    """Queries answered with nothing at once: too long to be a skill, or holding control characters."""
+    return len(text) > MAX_QUERY_LENGTH or any(unicodedata.category(char) == "Cc" for char in text)
+
+
 class SkillIndex:
-    """Every skill of the extract with the lookups the picker and the catalogue need.
+    """Read-only access to the index file; safe to share between the apps of one process."""
 
-    Labels (preferred and alternative, every language) are numbered preferred first,
-    then shorter first, so the label id breaks every ranking tie. Search never scans the
-    ~21,000 labels in Python: exact labels and label prefixes are `bisect`s on sorted
-    folded labels, word prefixes a `bisect` on the sorted vocabulary of their words.
-    Immutable once built, so one instance serves every app in the process.
-    """
-
-    def __init__(self, skills: Iterable[Skill], groups: Iterable[SkillGroup]) -> None:
-        self._skills = {skill.uri: skill for skill in skills}
-        self._groups = {group.uri: group for group in groups}
-        self._chains = {uri: self._walk_up(uri) for uri in self._groups}
-        members: dict[str, set[str]] = {}
-        for skill in self._skills.values():
-            for group in (skill.group, *self._chains.get(skill.group, ())):
-                members.setdefault(group, set()).add(skill.uri)
-        self._members = {group: frozenset(uris) for group, uris in members.items()}
-        self._build_label_index()
-
-    @classmethod
-    def from_csv(cls, skills_csv: Path, groups_csv: Path) -> SkillIndex:
-        with skills_csv.open(encoding="utf-8", newline="") as handle:
-            skills = [_skill_from_row(row) for row in csv.DictReader(handle)]
-        with groups_csv.open(encoding="utf-8", newline="") as handle:
-            groups = [
-                SkillGroup(uri=row["uri"], labels=_labels(row), broader=row["broader_uri"] or None)
-                for row in csv.DictReader(handle)
-            ]
-        return cls(skills, groups)
-
-    def _walk_up(self, group_uri: str) -> tuple[str, ...]:
-        """The groups above `group_uri`, nearest first; stops on a cycle rather than looping."""
-        chain: list[str] = []
-        current = self._groups[group_uri].broader
-        while current in self._groups and current not in chain and current != group_uri:
-            chain.append(current)
-            current = self._groups[current].broader
-        return tuple(chain)
-
-    def _build_label_index(self) -> None:
-        # One row per label, in columns: preferred labels, then alternative ones.
-        uris: list[str] = []
-        langs: list[str] = []
-        texts: list[str] = []
-        for skill in self._skills.values():
-            uris += [skill.uri] * len(skill.labels)
-            langs += skill.labels.keys()
-            texts += skill.labels.values()
-        self._n_preferred = len(texts)
-        for skill in self._skills.values():
-            for lang, alt_labels in skill.alt_labels.items():
-                uris += [skill.uri] * len(alt_labels)
-                langs += [lang] * len(alt_labels)
-                texts += alt_labels
-        # All labels folded as `fold()` does, in one pass (much faster than one call each).
-        bare_text = _bare("\n".join(texts))  # no label has a newline
-        bare = bare_text.split("\n")
-        words = [line.split() for line in _PUNCTUATION.sub(" ", bare_text).split("\n")]
-        folded = [" ".join(label_words) for label_words in words]
-        # Label ids: preferred first, then shorter first, then file order; ranking ties follow ids.
-        lengths = list(map(len, folded))
-        order = sorted(range(self._n_preferred), key=lengths.__getitem__)
-        order += sorted(range(self._n_preferred, len(texts)), key=lengths.__getitem__)
-        self._uri = [uris[row] for row in order]
-        self._lang = [langs[row] for row in order]
-        self._text = [texts[row] for row in order]
-        words = [words[row] for row in order]
-        folded = [folded[row] for row in order]
-        self._folded_ids = sorted(range(len(folded)), key=folded.__getitem__)
-        self._folded = [folded[label_id] for label_id in self._folded_ids]
-        keys = list(map(_key, folded))
-        self._key_ids = sorted(range(len(keys)), key=keys.__getitem__)
-        self._keys = [keys[label_id] for label_id in self._key_ids]
-        postings: defaultdict[str, list[int]] = defaultdict(list)  # word -> label ids
-        for label_id, label_words in enumerate(words):
-            for word in label_words:
-                postings[word].append(label_id)
-        for label_id, row in enumerate(order):
-            if "-" in bare[row]:  # 'front-end' is also 'frontend', 'e-learning' also 'elearning'
-                for compound in _HYPHENATED.findall(bare[row]):
-                    postings[compound.replace("-", "")].append(label_id)
-        self._postings = dict(postings)
-        self._vocabulary = sorted(postings)
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._db.execute("PRAGMA cache_size = -1024")  # KiB: the OS page cache does the rest
+        meta = dict(self._db.execute("SELECT k, v FROM meta"))
+        self._concept, self._lang, self._flags, self._size = array("i"), array("b"), array("b"), array("b")
+        for column, name in ((self._concept, "label_concept"), (self._lang, "label_lang"),
+                             (self._flags, "label_flags"), (self._size, "label_size")):
+            column.frombytes(meta[name])
+        self._lang_code = {lang: code for code, lang in enumerate((*LANGUAGES, ANY_LANGUAGE))}
+        self._any = self._lang_code[ANY_LANGUAGE]
 
     # Concepts and labels
 
+    @functools.lru_cache(maxsize=2048)  # noqa: B019 - one index per process, never freed
     def get(self, uri: str) -> Skill | None:
-        return self._skills.get(uri)
+        row = self._db.execute("SELECT id, kind, skill_type, grp, isco FROM concept WHERE uri = ?", (uri,)).fetchone()
+        if row is None:
+            return None
+        cid, kind, skill_type, group, isco = row
+        labels: dict[str, str] = {}
+        project: set[str] = set()
+        alt_labels: dict[str, list[str]] = {}
+        for lang, text, flags, form in self._db.execute(
+            "SELECT lang, text, flags, form FROM label WHERE concept = ? ORDER BY id", (cid,)
+        ):
+            if flags & PREFERRED and not form and lang not in labels:
+                labels[lang] = text
+                if flags & PROJECT:
+                    project.add(lang)
+            elif not flags & PREFERRED:
+                alt_labels.setdefault(lang, []).append(text)
+        return Skill(
+            uri=uri,
+            labels=MappingProxyType(labels),
+            alt_labels=MappingProxyType({lang: tuple(texts) for lang, texts in alt_labels.items()}),
+            skill_type="occupation" if kind == "occupation" else skill_type,
+            group=isco if kind == "occupation" else group,
+            project_labels=frozenset(project),
+        )
 
-    def label(self, uri: str, lang: str) -> str:
-        """The preferred label in `lang`, else English, else any; the URI itself for a concept
-        this extract lacks (a remote profile may use a skill from a newer ESCO release)."""
-        skill = self._skills.get(uri)
-        return _pick(skill.labels, lang) if skill else uri
+    def is_occupation(self, uri: str) -> bool:
+        skill = self.get(uri)
+        return skill is not None and skill.skill_type == "occupation"
 
-    def validate(self, uris: Iterable[str]) -> list[str]:
-        """The URIs in order without repeats; profiles store only concepts this index knows."""
+    def label(self, uri: str, lang: str, gender: str = "") -> str:
+        """The preferred label in `lang`, else English, else any; the URI itself for a concept this
+        index lacks (a remote profile may use one from a newer ESCO release). For an occupation,
+        `gender` "m" or "f" picks that form of a gendered title ("traductrice"); "" shows both."""
+        skill = self.get(uri)
+        if skill is None:
+            return uri
+        text = skill.labels.get(lang) or skill.labels.get(DEFAULT_LANGUAGE) or next(iter(skill.labels.values()), uri)
+        if gender in ("m", "f") and text.count("/") == 1:
+            masculine, feminine = (part.strip() for part in text.split("/"))
+            return masculine if gender == "m" else feminine
+        return text
+
+    def validate(self, uris: Iterable[str], field: str | None = None, *, occupations: bool = False) -> list[str]:
+        """The URIs in order without repeats; a profile stores only concepts of this vocabulary
+        (skills, or occupations with `occupations`), and the error names the field."""
         unique = list(dict.fromkeys(uris))
         for uri in unique:
-            if uri not in self._skills:
-                raise InvalidInput("This is not a known ESCO skill: %(uri)s", uri=uri)
+            if self.is_occupation(uri) != occupations or self.get(uri) is None:
+                message = ("This is not a known ESCO occupation: %(uri)s" if occupations
+                           else "This is not a known ESCO skill: %(uri)s")
+                raise InvalidInput(message, field=field, uri=uri[:200])
         return unique
 
     # Search
 
-    def search(self, text: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[SkillHit]:
-        """Typed-as-you-go search over every label in every language, one hit per concept.
-
-        Ranked by how the label matches (the whole label; its beginning; each query word
-        starting a word of the label; the same with query words cut to their first six
-        letters), then preferred before alternative labels, then the reader's language
-        first, then shorter labels first.
-        """
+    def search(self, text: str, lang: str, limit: int = DEFAULT_LIMIT, *, occupations: bool = False) -> list[SkillHit]:
+        """The best concepts for what someone typed, best first; [] when nothing is close enough
+        (the UI then says "no skill found — try another word")."""
         if lang not in LANGUAGES:
             raise InvalidInput(
                 "Unknown language %(lang)s: use one of %(languages)s.",
@@ -225,124 +169,198 @@ class SkillIndex:
             )
         if not 1 <= limit <= MAX_LIMIT:
             raise InvalidInput("Ask for between 1 and %(max)s results.", field="limit", max=MAX_LIMIT)
-        if len(text) > MAX_QUERY_LENGTH:
-            raise InvalidInput("The search text is too long (at most %(max)s characters).", max=MAX_QUERY_LENGTH)
-        folded = fold(text)
-        if not folded:
+        if _is_bad_query(text):
             return []
-        hits: dict[str, SkillHit] = {}
-        for candidates in self._tiers(folded):
-            for label_id in self._ranked(candidates, lang):
-                uri = self._uri[label_id]
-                if uri not in hits:
-                    hits[uri] = self._hit(label_id, lang)
-                    if len(hits) == limit:
-                        return list(hits.values())
+        folded = fold(text)
+        if len(folded) < 2:
+            return []
+        hits: dict[int, SkillHit] = {}
+        for label_id in self._ranked(text, folded, lang, occupations):
+            cid = self._concept[label_id - 1]
+            if cid not in hits:
+                hits[cid] = self._hit(label_id, lang)
+                if len(hits) == limit:
+                    break
         return list(hits.values())
 
-    def _ranked(self, candidates: Iterable[int], lang: str) -> Iterator[int]:
-        """Preferred before alternative labels, the reader's language first within each,
-        then by id (shorter first). Lazy: a search stops reading once it has enough hits."""
-        ids = sorted(candidates)
-        split = bisect_left(ids, self._n_preferred)
-        for block in (ids[:split], ids[split:]):
-            yield from (label_id for label_id in block if self._lang[label_id] == lang)
-            yield from (label_id for label_id in block if self._lang[label_id] != lang)
+    def _ranked(self, text: str, folded: str, lang: str, occupations: bool) -> list[int]:
+        """Label ids worth suggesting, best first.
 
-    def _tiers(self, folded: str) -> Iterator[Iterable[int]]:
-        """Candidate label ids, best tier first; lazily, as a short query fills up on the first."""
-        yield self._exact(folded)
-        yield self._folded_ids[bisect_left(self._folded, folded) : bisect_left(self._folded, folded + _PREFIX_END)]
-        by_token = {token: self._with_word_prefix(token) for token in set(folded.split())}
-        yield set.intersection(*by_token.values())
-        if any(len(token) > _STEM_LENGTH for token in by_token):
-            yield set.intersection(
-                *(
-                    self._with_word_prefix(token[:_STEM_LENGTH]) if len(token) > _STEM_LENGTH else labels
-                    for token, labels in by_token.items()
-                )
-            )
+        Every FTS5 query is capped at `_CAP` labels: FTS5 returns labels in id order, and ids
+        put preferred and short labels first, so a word found in 50,000 labels ("de", "pro")
+        costs as much as a rare one. Labels holding every word come from one AND query; only
+        when there is none, the labels holding some of the words (the fallback).
+        """
+        wanted = OCCUPATION if occupations else 0
+        exact = [label_id for (label_id,) in self._db.execute("SELECT id FROM label WHERE key = ?", (key(folded),))]
+        typed = " ".join(text.split())
+        words = content_words(folded, lang)[:_MAX_WORDS]
+        if all(word in STOP_WORDS_ANY for word in words):  # "de", "the": only a label equal to it
+            words = []
+        forms = [self._forms(word) for word in words]
+        weights = [self._weight(word, any_form) if len(words) > 1 else 1.0
+                   for word, (_, any_form) in zip(words, forms, strict=True)]
+        scores: dict[int, float] = {}
+        matched: dict[int, int] = {}
 
-    def _exact(self, folded: str) -> list[int]:
-        """Labels equal to `folded` once spaces are dropped too."""
-        key = _key(folded)
-        return self._key_ids[bisect_left(self._keys, key) : bisect_right(self._keys, key)]
+        def add(label_ids: Iterable[int], i: int, whole: set[int]) -> None:
+            for label_id in label_ids:
+                scores[label_id] = scores.get(label_id, 0.0) + weights[i] * (_WHOLE if label_id in whole else _PARTIAL)
+                matched[label_id] = matched.get(label_id, 0) + 1
 
-    def _with_word_prefix(self, prefix: str) -> set[int]:
-        """Labels with a word that starts with `prefix`."""
-        vocabulary = self._vocabulary
-        words = vocabulary[bisect_left(vocabulary, prefix) : bisect_left(vocabulary, prefix + _PREFIX_END)]
-        return set().union(*map(self._postings.__getitem__, words))
+        every = self._fts(" AND ".join(f"({any_form})" for _, any_form in forms)) if forms else []
+        if every:  # which of them hold each word whole: that word's labels within their id range
+            for i, (whole_form, _) in enumerate(forms):
+                add(every, i, set(self._fts(whole_form, _CAP, (every[0], every[-1]))))
+        if len(words) > 1 and not every:  # no label holds every word: those holding the most
+            for i, (whole_form, any_form) in enumerate(forms):
+                add(self._fts(any_form, _PARTIAL_CAP), i, set(self._fts(whole_form, _PARTIAL_CAP)))
+        total = sum(weights)
+        own = self._lang_code[lang]
+        flags, langs, sizes = self._flags, self._lang, self._size
+        starting = self._starting_with(key(folded))
+        ranked = []
+        for label_id, score in scores.items():
+            coverage = score / total if total else 0.0
+            if coverage < _MIN_COVERAGE or flags[label_id - 1] & OCCUPATION != wanted:
+                continue
+            code = langs[label_id - 1]
+            extra = max(sizes[label_id - 1] - matched[label_id], 0)
+            ranked.append((-round(coverage, 1), code not in (own, self._any), label_id not in starting, extra,
+                           not flags[label_id - 1] & PREFERRED, label_id))
+        ranked.sort()
+        exact_ids = sorted((label_id for label_id in exact if flags[label_id - 1] & OCCUPATION == wanted),
+                           key=lambda label_id: self._exact_rank(label_id, typed, own))
+        return [*exact_ids, *(row[-1] for row in ranked)]
+
+    def _forms(self, word: str) -> tuple[str, str]:
+        """FTS5 expressions of a query word: (as a whole word, in any form). Any form adds the
+        word as a prefix and its inflections ("projets" -> "projet"); a word no label has may be
+        a compound of words labels have ("webentwicklung" -> "web" AND "entwicklung")."""
+        whole = f'"{word}"'
+        if not self._known(word):
+            parts = split_compound(word, self._known)
+            if parts:
+                whole = " AND ".join(f'"{part}"' for part in parts)
+        if len(word) < _PREFIX_FROM:
+            return whole, whole
+        prefixes = " OR ".join(f'"{form}"*' for form in (word, *inflections(word)))
+        return whole, f"({whole}) OR {prefixes}"
+
+    def _weight(self, word: str, any_form: str) -> float:
+        """Rarer words weigh more (inverse document frequency over the labels)."""
+        row = self._db.execute("SELECT df FROM term WHERE term = ?", (word,)).fetchone()
+        frequency = row[0] if row else len(self._fts(any_form))
+        return math.log(len(self._concept) / (1 + frequency))
+
+    def _starting_with(self, prefix: str) -> set[int]:
+        """Labels that begin with what was typed (as you type, "s'adr" is "s'adresser..."), from the
+        index on exact-match keys; capped (a tie-break), as a short prefix begins thousands of labels."""
+        return {label_id for (label_id,) in self._db.execute(
+            "SELECT id FROM label WHERE key >= ? AND key < ? LIMIT 500", (prefix, prefix + "\U0010ffff"))}
+
+    def _exact_rank(self, label_id: int, typed: str, own: int) -> tuple[bool, bool, bool, bool, int]:
+        """Among labels equal to the query: the one written exactly as typed ("React", not "react"),
+        the reader's language, preferred labels, then the project's curated synonyms before ESCO's
+        alternative labels (ESCO reuses common words as alternatives of unrelated concepts)."""
+        text = self._db.execute("SELECT text FROM label WHERE id = ?", (label_id,)).fetchone()[0]
+        flags = self._flags[label_id - 1]
+        return (text != typed, self._lang[label_id - 1] not in (own, self._any), not flags & PREFERRED,
+                not flags & PROJECT, label_id)
+
+    def _fts(self, expression: str, cap: int = _CAP, between: tuple[int, int] = (1, 2**31)) -> list[int]:
+        """Label ids matching an FTS5 expression, ascending (the order FTS5 reads them)."""
+        return [row[0] for row in self._db.execute(
+            "SELECT rowid FROM label_words WHERE label_words MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid LIMIT ?",
+            (expression, *between, cap))]
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one index per process, never freed
+    def _known(self, word: str) -> bool:
+        return self._db.execute("SELECT 1 FROM term WHERE term = ?", (word,)).fetchone() is not None
 
     def _hit(self, label_id: int, lang: str) -> SkillHit:
-        uri, text = self._uri[label_id], self._text[label_id]
+        uri, text, label_lang = self._db.execute(
+            "SELECT concept.uri, label.text, label.lang FROM label JOIN concept ON concept.id = label.concept "
+            "WHERE label.id = ?", (label_id,)).fetchone()
         shown = self.label(uri, lang)
         if text == shown:
             return SkillHit(uri, shown)
-        return SkillHit(uri, shown, text, self._lang[label_id])
+        return SkillHit(uri, shown, text, label_lang)
 
-    def resolve(self, text: str, *, preferred: bool = False) -> set[str]:
-        """Concepts with a preferred or alternative label (only preferred with `preferred`),
-        in any language, equal to `text` (folded): the catalogue matches a Dutch query to a
-        skill entered in French. ESCO reuses labels: "CSS" is one concept's preferred label
-        and an alternative label of two others."""
-        label_ids = self._exact(fold(text))
-        return {self._uri[label_id] for label_id in label_ids if not preferred or label_id < self._n_preferred}
+    def resolve(self, text: str, *, preferred: bool = False, occupations: bool = False) -> set[str]:
+        """Concepts with a label (only preferred ones with `preferred`), in any language, equal to
+        `text` folded: the catalogue matches a Dutch query to a skill entered in French. ESCO
+        reuses labels: "CSS" is one concept's preferred label and an alternative of two others."""
+        wanted = OCCUPATION if occupations else 0
+        found = set()
+        for label_id, uri in self._db.execute(
+            "SELECT label.id, concept.uri FROM label JOIN concept ON concept.id = label.concept WHERE key = ?",
+            (key(fold(text)),),
+        ):
+            flags = self._flags[label_id - 1]
+            if flags & OCCUPATION == wanted and (not preferred or flags & PREFERRED):
+                found.add(uri)
+        return found
 
-    def resolve_loose(self, text: str) -> set[str]:
-        """Concepts with a label that contains every word of `text` (free-text catalogue queries)."""
-        tokens = set(fold(text).split())
-        if not tokens:
+    def resolve_loose(self, text: str, *, occupations: bool = False) -> set[str]:
+        """Concepts with a label that holds every content word of `text` whole (free-text queries)."""
+        if _is_bad_query(text):
             return set()
-        label_ids = set.intersection(*(set(self._postings.get(token, ())) for token in tokens))
-        return {self._uri[label_id] for label_id in label_ids}
+        words = content_words(fold(text))
+        if not words:
+            return set()
+        wanted = OCCUPATION if occupations else 0
+        label_ids = set.intersection(*(set(self._fts(f'"{word}"')) for word in words))
+        cids = {self._concept[label_id - 1] for label_id in label_ids if self._flags[label_id - 1] & OCCUPATION == wanted}
+        return self._uris(cids)
+
+    def _uris(self, cids: Iterable[int]) -> set[str]:
+        ids = list(cids)
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        return {uri for (uri,) in self._db.execute(f"SELECT uri FROM concept WHERE id IN ({marks})", ids)}
 
     # Groups
 
     def group_of(self, uri: str) -> str | None:
-        skill = self._skills.get(uri)
-        return skill.group if skill else None
+        skill = self.get(uri)
+        return skill.group or None if skill and skill.skill_type != "occupation" else None
 
     def group_label(self, group_uri: str, lang: str) -> str:
-        group = self._groups.get(group_uri)
-        return _pick(group.labels, lang) if group else group_uri
+        row = self._db.execute(f"SELECT label_{lang if lang in LANGUAGES else 'en'}, label_en FROM grp WHERE uri = ?",
+                               (group_uri,)).fetchone()
+        return (row[0] or row[1]) if row else group_uri
 
     def skills_in_group(self, group_uri: str) -> set[str]:
         """Every skill under the group, directly or through its subgroups."""
-        return set(self._members.get(group_uri, ()))
+        return {uri for (uri,) in self._db.execute(
+            "SELECT concept.uri FROM grp_member JOIN concept ON concept.id = grp_member.concept WHERE grp_member.grp = ?",
+            (group_uri,))}
 
     def broader_groups(self, uri: str) -> list[str]:
-        """The groups above a skill (or a group), nearest first, up to the root: the steps
-        the catalogue offers when a search is widened."""
-        skill = self._skills.get(uri)
-        if skill is not None:
-            return [skill.group, *self._chains.get(skill.group, ())]
-        return list(self._chains.get(uri, ()))
-
-
-def _labels(row: Mapping[str, str]) -> Mapping[str, str]:
-    return MappingProxyType({lang: row[f"label_{lang}"] for lang in LANGUAGES if row[f"label_{lang}"]})
-
-
-def _skill_from_row(row: Mapping[str, str]) -> Skill:
-    alt_labels = {lang: tuple(row[f"alt_{lang}"].split(" | ")) for lang in ALT_LANGUAGES if row[f"alt_{lang}"]}
-    return Skill(
-        uri=row["uri"],
-        labels=_labels(row),
-        alt_labels=MappingProxyType(alt_labels),
-        skill_type=row["skill_type"],
-        group=row["broader_uri"],
-    )
+        """The groups above a skill (or a group), nearest first, up to the root: the steps the
+        catalogue offers when a search is widened."""
+        skill = self.get(uri)
+        chain = [skill.group] if skill and skill.group and skill.skill_type != "occupation" else []
+        current = chain[0] if chain else uri
+        while True:
+            row = self._db.execute("SELECT broader FROM grp WHERE uri = ?", (current,)).fetchone()
+            if not row or not row[0] or row[0] in chain or row[0] == uri:
+                return chain
+            chain.append(row[0])
+            current = row[0]
 
 
 @functools.lru_cache(maxsize=1)
 def load_skill_index() -> SkillIndex:
-    """The index of the vendored extract, parsed once per process (tests start many nodes)."""
-    return SkillIndex.from_csv(DATA_DIR / "skills.csv", DATA_DIR / "skill_groups.csv")
+    """The index of the vendored data, opened once per process (tests start many nodes)."""
+    return SkillIndex(ensure_index())
 
 
 def resolve_form_input(
-    index: SkillIndex, selected_uris: Iterable[str], added_text: str, lang: str
+    index: SkillIndex, selected_uris: Iterable[str], added_text: str, lang: str, field: str | None = None,
+    *, occupations: bool = False,
 ) -> tuple[list[str], list[SkillHit], InvalidInput | None]:
     """The picker without JavaScript: the checked boxes plus the free text of `NAME_add`.
 
@@ -351,20 +369,24 @@ def resolve_form_input(
     candidates (the same concepts the search would suggest) as unchecked boxes.
     Returns (selected URIs, candidates, error); raises InvalidInput for an unknown checked URI.
     """
-    uris = index.validate(selected_uris)
+    uris = index.validate(selected_uris, field, occupations=occupations)
     text = added_text.strip()
     if not text:
         return uris, [], None
-    matches = {text} if index.get(text) else index.resolve(text)
+    if index.get(text) and index.is_occupation(text) == occupations:
+        matches = {text}
+    else:
+        matches = index.resolve(text, occupations=occupations)
     if len(matches) > 1:  # a preferred label beats alternative ones: "CSS" is the concept CSS
-        matches = index.resolve(text, preferred=True) or matches
+        matches = index.resolve(text, preferred=True, occupations=occupations) or matches
     if len(matches) == 1:
         (uri,) = matches
         return (uris if uri in uris else [*uris, uri]), [], None
-    hits = [hit for hit in index.search(text[:MAX_QUERY_LENGTH], lang, MAX_LIMIT) if hit.uri not in uris]
+    hits = [hit for hit in index.search(text[:MAX_QUERY_LENGTH], lang, MAX_LIMIT, occupations=occupations)
+            if hit.uri not in uris]
     if matches:
         candidates = [hit for hit in hits if hit.uri in matches]
         return uris, candidates, InvalidInput("Several skills are called “%(text)s”: choose one.", text=text)
     if hits:
         return uris, hits[:DEFAULT_LIMIT], InvalidInput("No skill is called “%(text)s”: choose one of these.", text=text)
-    return uris, [], InvalidInput("No skill matches “%(text)s”.", text=text)
+    return uris, [], InvalidInput("No skill found for “%(text)s”: try another word.", text=text)

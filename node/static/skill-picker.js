@@ -105,7 +105,7 @@
         return;
       }
       pending = new AbortController();
-      const query = new URLSearchParams({ q, lang: picker.dataset.lang });
+      const query = new URLSearchParams({ q, lang: picker.dataset.lang, kind: picker.dataset.kind || "skill" });
       try {
         const response = await fetch(`/api/skills?${query}`, {
           signal: pending.signal, headers: { Accept: "application/json" },

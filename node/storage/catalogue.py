@@ -17,11 +17,12 @@ from node.storage.db import Store
 from node.storage.jsonrow import decode, encode
 from node.timeutil import now_iso
 
-JSON_FIELDS = ("skills_offered", "skills_sought", "tags", "languages", "open_to")
+JSON_FIELDS = ("skills_offered", "skills_sought", "professions", "skill_labels", "tags", "languages", "open_to")
 COLUMNS = (
     "actor_id", "origin", "space_id", "space_name", "country", "region", "city", "name", "handle", "summary",
     "organisation", "skills_offered", "skills_sought", "tags", "languages", "open_to", "visibility",
-    "discoverable", "indexable", "profile_url", "avatar_url", "sort_name", "updated_at",
+    "discoverable", "indexable", "profile_url", "avatar_url", "sort_name", "professions", "profession_gender", "skill_labels",
+    "updated_at",
 )  # fmt: skip
 _UPSERT = (
     f"INSERT INTO catalogue ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
@@ -45,7 +46,8 @@ def put(store: Store, entry: dict[str, Any]) -> None:
         store.conn.executemany(
             "INSERT OR IGNORE INTO catalogue_skills (uri, kind, entry_id) VALUES (?, ?, ?)",
             [(uri, "offered", entry_id) for uri in entry["skills_offered"]]
-            + [(uri, "sought", entry_id) for uri in entry["skills_sought"]],
+            + [(uri, "sought", entry_id) for uri in entry["skills_sought"]]
+            + [(uri, "profession", entry_id) for uri in entry.get("professions", ())],
         )
 
 
@@ -209,7 +211,7 @@ def _filters(query: Query) -> tuple[list[str], list[Any]]:
 def _tier_hits(tiers: list[list[str]], kinds: str, where: list[str], params: list[Any], cap: int) -> tuple[list[str], list[Any]]:
     """SELECTs of (id, skill_rank, text_rank, sort_name) for the entries passing the filters with a skill of a tier.
 
-    Tiers are TIER_RANKS in order: skill_rank is the tier's rank, plus 1 if offered. Each
+    Tiers are TIER_RANKS in order: skill_rank is the tier's rank, plus 1 if offered or a profession. Each
     tier reads at most `cap` skill rows (see `_matched`); an entry may come several times
     (the caller keeps its best rank).
     """
@@ -218,7 +220,7 @@ def _tier_hits(tiers: list[list[str]], kinds: str, where: list[str], params: lis
         if not tier:
             continue
         conditions = ["s.uri IN (SELECT value FROM json_each(?))", f"s.kind IN ({kinds})", *where]
-        parts.append(f"SELECT * FROM (SELECT s.entry_id AS id, {rank} + (s.kind = 'offered') AS skill_rank, "
+        parts.append(f"SELECT * FROM (SELECT s.entry_id AS id, {rank} + (s.kind IN ('offered', 'profession')) AS skill_rank, "
                      f"NULL AS text_rank, c.sort_name FROM catalogue_skills s JOIN catalogue c INDEXED BY catalogue_filters "
                      f"ON c.id = s.entry_id WHERE {' AND '.join(conditions)} LIMIT ?)")
         part_params += [json.dumps(tier), *params, cap]
@@ -260,8 +262,9 @@ def _matched(query: Query, cap: int) -> tuple[str, list[Any], str]:
         widened = [uri for uri in query.offers or () if uri not in query.exact_offers]
         parts, hit_params = _tier_hits([query.exact_offers, widened], "'offered'", where, params, cap)
     else:
-        # "Who can help": a concept matches the people who offer it, never those who only seek it.
-        parts, hit_params = _tier_hits(query.tiers, "'offered'", where, params, cap)
+        # "Who can help": a concept matches the people who offer it or practise it as their profession,
+        # never those who only seek it.
+        parts, hit_params = _tier_hits(query.tiers, "'offered', 'profession'", where, params, cap)
     prefix = ""
     if query.fts is not None:
         text_sql = ("SELECT c.id AS id, 0 AS skill_rank, bm25(catalogue_fts) AS text_rank, c.sort_name FROM catalogue_fts "

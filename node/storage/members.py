@@ -8,7 +8,7 @@ from node.storage import jsonrow
 from node.storage.db import Store
 from node.timeutil import now_iso
 
-JSON_FIELDS = ("bio_map", "skills_offered", "skills_sought", "tags", "languages", "open_to", "links")
+JSON_FIELDS = ("bio_map", "skills_offered", "skills_sought", "professions", "tags", "languages", "open_to", "links")
 
 
 def _decode(row: dict[str, Any] | None) -> dict[str, Any] | None:

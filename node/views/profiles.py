@@ -15,11 +15,13 @@ from node.render import render
 from node.services import fields as check
 from node.services import local_actors, matching, media, profiles
 from node.services import space as space_service
-from node.services.skills import SkillHit, SkillIndex, resolve_form_input
+from node.services.skills import GENDERS, SkillHit, SkillIndex, resolve_form_input
 from node.views.forms import form_list, form_map, form_text
 from node.views.guards import login_required
 
 SKILL_FIELDS = ("skills_offered", "skills_sought")
+PROFESSIONS = "professions"  # a picker like the skills', over ESCO occupations
+PICKERS = (*SKILL_FIELDS, PROFESSIONS)
 
 
 async def profile_page(request: web.Request) -> web.Response:
@@ -54,7 +56,7 @@ async def edit_submit(request: web.Request) -> web.Response:
     fields = _profile_fields(form)
     candidates: dict[str, list[SkillHit]] = {}
     picker_errors: dict[str, InvalidInput] = {}
-    for name in SKILL_FIELDS:
+    for name in PICKERS:
         fields[name], candidates[name], picker_error = _picker(form, name, skills, lang)
         if picker_error is not None:
             picker_errors[name] = picker_error
@@ -84,7 +86,8 @@ def _picker(
     """The skill picker's no-JavaScript path, with errors naming the field."""
     chosen = form_list(form, name)
     try:
-        uris, candidates, error = resolve_form_input(skills, chosen, form_text(form, f"{name}_add"), lang)
+        uris, candidates, error = resolve_form_input(skills, chosen, form_text(form, f"{name}_add"), lang, name,
+                                                     occupations=name == PROFESSIONS)
     except InvalidInput as exc:
         return chosen, [], InvalidInput(exc.template, field=name, **exc.params)
     if error is not None:
@@ -104,6 +107,7 @@ def _profile_fields(form: MultiMapping[Any]) -> dict[str, Any]:
         "open_to": form_list(form, "open_to"),
         "links": form_list(form, "links"),
         "visibility": form_text(form, "visibility"),
+        "profession_gender": form_text(form, "profession_gender"),
     }
 
 
@@ -121,15 +125,17 @@ def _edit_page(
     lang, skills = request[LANG], request.app[SKILLS]
     gettext = i18n.translations(lang).gettext
     skill_errors = {name: exc.translated(gettext) for name, exc in (picker_errors or {}).items()}
-    if error is not None and error.field in SKILL_FIELDS:
+    if error is not None and error.field in PICKERS:
         skill_errors.setdefault(error.field, error.translated(gettext))
     space_languages = space_service.get_space(request.app[STORE])["languages"]
     context = {
         "values": values,
         "bio_languages": list(dict.fromkeys([*space_languages, *values["bio_map"]])),
         "selected_skills": {
-            name: [(uri, skills.label(uri, lang)) for uri in values[name] if skills.get(uri)] for name in SKILL_FIELDS
+            name: [(uri, skills.label(uri, lang, values["profession_gender"])) for uri in values[name] if skills.get(uri)]
+            for name in PICKERS
         },
+        "genders": GENDERS,
         "candidates": candidates or {},
         "typed": typed or {},
         "skill_errors": skill_errors,
