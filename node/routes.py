@@ -11,6 +11,7 @@ from node.views import api, directory, media, profiles, space
 from node.views import calendars, events
 from node.views import federation_admin
 from node.views import catalogue
+from node.views import indicators
 from node.views.activitypub import negotiate
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -108,6 +109,18 @@ def setup_routes(app: web.Application) -> None:
             web.post("/admin/catalogue/refresh", catalogue.admin_refresh),
             web.get("/api/catalogue", catalogue.api_catalogue, name="api_catalogue"),
             web.get("/api/matches/{username}", catalogue.api_matches, name="api_matches"),
+            # indicators: published documents, public aggregates, page, exports; the admins' support log
+            web.get("/space/indicators", indicators.published, name="indicators_document"),
+            web.get(r"/space/indicators/{month:\d{4}-\d{2}}", indicators.published),
+            web.get("/api/indicators", indicators.api_indicators, name="api_indicators"),
+            web.get("/indicators", indicators.page, name="indicators"),
+            web.get("/indicators.csv", indicators.export_csv),
+            web.get("/indicators.xlsx", indicators.export_xlsx),
+            web.get("/indicators/report", indicators.report),
+            web.get("/admin/support", indicators.support_page, name="admin_support"),
+            web.post("/admin/support", indicators.support_add),
+            web.post("/admin/support/import", indicators.support_import),
+            web.post("/admin/indicators/targets", indicators.target_set),
             # operations
             web.get("/healthz", health.healthz, name="healthz"),
             web.get("/metrics", ops.metrics, name="metrics"),

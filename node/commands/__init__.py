@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "node.commands.members",
     "node.commands.events",
     "node.commands.catalogue",
+    "node.commands.indicators",
 ]
 
 

@@ -69,6 +69,7 @@ def space_document(config: Config, space: dict[str, Any], public_key_pem: str, *
         "url": f"{config.url}/",
         **_endpoints(config, actor_id),
         "members": f"{config.url}/space/members",
+        "indicators": f"{config.url}/space/indicators",  # the space's published figures (schemas/indicators.md)
         "publicKey": _public_key(actor_id, public_key_pem),
         "manuallyApprovesFollowers": config.manual_approval,
         "discoverable": True,

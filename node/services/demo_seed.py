@@ -12,6 +12,7 @@ from typing import Any
 
 from node.config import Config
 from node.services import events as events_service
+from node.services.indicators import targets as indicator_targets
 from node.services import members as members_service
 from node.services import space as space_service
 from node.services.skills import SkillIndex
@@ -133,6 +134,7 @@ def seed(store: Store, config: Config, space: DemoSpace, index: SkillIndex) -> l
         created.append(members_service.create_member(
             store, username=person.username, display_name=person.name, status="active",
             password=dict(member_logins(space))[person.username], profile=profile, skills=index))
+    indicator_targets.set_coffee_targets(store)
     return created
 
 

@@ -72,6 +72,6 @@ async def nodeinfo_document(request: web.Request) -> web.Response:
         open_registrations=False,
         metadata={"nodeName": space["name"], "spaceName": space["name"], "city": space["city"],
                   "country": space["country"], "languages": space["languages"],
-                  "space": local_actors.space_id(config)},
+                  "space": local_actors.space_id(config), "indicators": f"{config.url}/space/indicators"},
     )
     return web.Response(body=json.dumps(doc).encode(), headers={"Content-Type": nodeinfo.NODEINFO_21_CONTENT_TYPE, **CORS})

@@ -1,0 +1,72 @@
+"""Server-rendered SVG bar charts, one per series, each with the table a screen reader reads.
+
+No JavaScript and no chart library: an `<svg role="img">` with a `<title>` and `<desc>` (its
+accessible name and summary), one `<rect>` per value with its own `<title>`, and the same
+numbers returned as table rows for the `<table>` printed beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from node import i18n
+from node.services.indicators.labels import INDICATOR_LABELS
+
+WIDTH, HEIGHT, PAD = 640, 220, 30
+
+
+def bar_chart(chart_id: str, title: str, points: list[tuple[str, int]], summary: str) -> Markup:
+    top = max((value for _label, value in points), default=0) or 1
+    slot = (WIDTH - 2 * PAD) / max(len(points), 1)
+    bars = []
+    for index, (label, value) in enumerate(points):
+        height = (HEIGHT - 2 * PAD) * value / top
+        x, y = PAD + index * slot + slot * 0.15, HEIGHT - PAD - height
+        bars.append(
+            f'<g><rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{height:.1f}" fill="#2f6f5e">'
+            f"<title>{escape(label)}: {value}</title></rect>"
+            f'<text x="{x + slot * 0.35:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11">{value}</text>'
+            f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - PAD + 14:.1f}" text-anchor="middle" font-size="10">'
+            f"{escape(label)}</text></g>")
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
+        f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(summary)}</desc>'
+        f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#555"/>'
+        + "".join(bars) + "</svg>")
+
+
+def charts_for(figures: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """For each available indicator: its monthly series, and its breakdowns by country and by space."""
+    gettext = i18n.translations(lang).gettext
+    out = []
+    for item in figures:
+        if not item.get("available"):
+            continue
+        name = gettext(INDICATOR_LABELS[item["indicator"]])
+        series = [
+            ("monthly", gettext("by month"), [(m["month"], m["value"]) for m in item["monthly"]]),
+            ("country", gettext("by country"), [(c["country"] or gettext("unknown"), c.get("value", 0))
+                                                for c in item["byCountry"]]),
+        ]
+        if "bySpace" in item:
+            series.append(("space", gettext("by space"), [(s["name"], s["value"]) for s in item["bySpace"]]))
+        for kind, caption, points in series:
+            if not points:
+                continue
+            chart_id = f"chart-{item['indicator']}-{kind}"
+            title = f"{name}, {caption}"
+            summary = gettext("%(count)s values, total %(total)s.") % {"count": len(points), "total": item["total"]}
+            out.append({"id": chart_id, "indicator": item["indicator"], "title": title,
+                        "svg": bar_chart(chart_id, title, points, summary), "rows": _rows(item, kind, points)})
+    return out
+
+
+def _rows(item: dict[str, Any], kind: str, points: list[tuple[str, int]]) -> list[tuple[str, str | None]]:
+    """Table rows; a country under the small-count rule reads "fewer than 3", not 0."""
+    if kind != "country":
+        return [(label, str(value)) for label, value in points]
+    return [(label, str(entry["value"]) if "value" in entry else None)
+            for (label, _value), entry in zip(points, item["byCountry"])]

@@ -1,0 +1,127 @@
+"""Indicators across three nodes (Lille FR, Tournai BE, Mons BE), added up without a centre.
+
+Given events that ended an hour ago and events tomorrow, with participants from both countries,
+and a support-log entry in each space; then each node's own figures count only what took place,
+and every node's network totals are the sum of the three spaces' own published figures. A fourth
+server publishing a document in Tournai's name is listed as unverified and adds nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from node.services import events as ev
+from node.services.indicators import support_log
+from node.storage import catalogue as catalogue_store
+from node.timeutil import now
+from tests.federation_network.attacker import start_attacker
+from tests.federation_network.helpers import eventually, follow
+from tests.test_events import values
+
+
+def _when(delta: timedelta) -> dict[str, str]:
+    start = now() + delta
+    return {"start": start.strftime("%Y-%m-%dT%H:%M"), "end": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "timezone": "UTC"}
+
+
+def event_with(node, attendees: list[tuple[str, str]], *, ended_hours_ago: int | None) -> dict[str, Any]:
+    """An event of `node` with accepted participants; `ended_hours_ago` moves it into the past
+    (registration is only open before an event, so time passes after they registered)."""
+    event = ev.create_event(node.store, node.config, values(**_when(timedelta(days=1))), by=None)
+    for name, country in attendees:
+        ev.register(node.store, event["id"], ev.Attendee(actor_id=f"https://{country.lower()}.example/@{name}",
+                                                         name=name, origin=f"https://{country.lower()}.example",
+                                                         country=country))
+    if ended_hours_ago is not None:
+        end = now() - timedelta(hours=ended_hours_ago)
+        node.store.conn.execute("UPDATE events SET starts_at = ?, ends_at = ? WHERE id = ?",
+                                [(end - timedelta(hours=2)).isoformat(timespec="seconds"),
+                                 end.isoformat(timespec="seconds"), event["id"]])
+    return event
+
+
+def support(node, name: str, country: str) -> None:
+    support_log.add(node.store, {"date": now().date().isoformat(), "kind": "business_creation",
+                                 "beneficiary_type": "company", "beneficiary_name": name, "new_company": "yes",
+                                 "beneficiary_country": country, "hours": "2.5", "given_by": "Anne",
+                                 "note": "Business plan review"})
+
+
+async def api(node, query: str = "") -> dict[str, Any]:
+    async with node.client().get(f"/api/indicators{query}") as resp:
+        assert resp.status == 200, await resp.text()
+        return await resp.json()
+
+
+def by_key(figures: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {item["indicator"]: item for item in figures}
+
+
+async def test_each_node_counts_what_took_place_and_the_network_adds_up_the_three(node_factory) -> None:
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    mons = await node_factory(name="Co-nnexion", slug="connexion", country="BE", city="Mons")
+    mixed = [("ana", "FR"), ("bert", "BE"), ("chloe", "FR"), ("dirk", "BE"), ("eva", "BE")]
+    for node in (lille, tournai, mons):
+        event_with(node, mixed, ended_hours_ago=1)  # held, cross-border
+        event_with(node, mixed, ended_hours_ago=None)  # tomorrow: not counted yet
+        support(node, f"Startup of {node.config.name}", node.config.country)
+    event_with(lille, [("fanny", "FR"), ("gilles", "FR"), ("hugo", "FR")], ended_hours_ago=30)  # held, not cross-border
+
+    # Lille follows Tournai only and finds Mons through Tournai's `following` (discovery).
+    await follow(tournai, mons)
+    await follow(tournai, lille)
+    await follow(mons, lille)
+    await follow(mons, tournai)
+    await follow(lille, tournai)
+    await eventually(lambda: [row["id"] for row in catalogue_store.discovered(lille.store)] == [f"{mons.url}/"],
+                     timeout=10)
+
+    own = {node.url: by_key((await api(node))["figures"]) for node in (lille, tournai, mons)}
+    assert own[lille.url]["events_held"]["total"] == 2
+    assert own[lille.url]["cross_border_events_held"]["total"] == 1
+    assert own[tournai.url]["events_held"]["total"] == own[tournai.url]["cross_border_events_held"]["total"] == 1
+    assert own[lille.url]["participants"]["total"] == 8
+    assert own[lille.url]["participants"]["byCountry"] == [{"country": "BE", "value": 3}, {"country": "FR", "value": 5}]
+    assert own[mons.url]["participants"]["byCountry"] == [{"country": "BE", "value": 3}, {"country": "FR", "fewerThan": 3}]
+    assert own[mons.url]["companies_supported"]["total"] == own[mons.url]["new_companies_supported"]["total"] == 1
+    assert own[mons.url]["companies_supported"]["byCountry"] == [{"country": "BE", "fewerThan": 3}]
+    assert own[lille.url]["partnerships_started"] == {
+        "indicator": "partnerships_started", "available": False,
+        "definition": "Partnerships started (the partnerships feature)."}
+
+    for node in (lille, tournai, mons):
+        network = (await api(node, "?network=true"))["network"]
+        assert sorted((space["space"], space["status"]) for space in network["spaces"]) == sorted(
+            [(f"{n.url}/", "own" if n is node else "verified") for n in (lille, tournai, mons)])
+        for item in network["totals"]:
+            if item["available"]:
+                assert item["total"] == sum(own[n.url][item["indicator"]]["total"] for n in (lille, tournai, mons)), item
+        totals = by_key(network["totals"])
+        assert totals["cross_border_events_held"]["total"] == 3
+        assert totals["participants"]["byCountry"] == [{"country": "BE", "value": 9, "hiddenSpaces": 0},
+                                                       {"country": "FR", "value": 5, "hiddenSpaces": 2}]
+
+    # A fourth server serves a document in Tournai's name, with inflated figures.
+    mallory = await start_attacker()
+    try:
+        space = f"{mallory.base}/space"
+        forged = {**(await (await tournai.client().get("/space/indicators")).json()),
+                  "id": f"{mallory.base}/indicators"}
+        for item in forged["figures"]:
+            if item["available"]:
+                item["total"] = 1000
+        mallory.documents[space] = mallory.actor_document(id=space, type="Organization", name="ESCO Tournai",
+                                                         indicators=f"{mallory.base}/indicators")
+        mallory.documents[f"{mallory.base}/indicators"] = forged
+        catalogue_store.put_discovered(lille.store, {"id": space, "name": "ESCO Tournai", "country": "BE",
+                                                     "city": "Tournai", "via": f"{tournai.url}/"})
+        network = (await api(lille, "?network=true"))["network"]
+    finally:
+        await mallory.stop()
+    statuses = {row["space"]: (row["status"], row["figures"]) for row in network["spaces"]}
+    assert statuses[space][0] == "unverified" and statuses[space][1] is None  # listed, not dropped, not counted
+    assert by_key(network["totals"])["cross_border_events_held"]["total"] == 3
+    assert by_key(network["totals"])["participants"]["total"] == 8 + 5 + 5
