@@ -11,6 +11,7 @@ from typing import Any
 from node.services import catalogue as catalogue_service
 from node.services import events as events_service
 from node.services import profiles
+from node.services.indicators import api as indicators_api
 from node.services.fields import KNOWN_LANGUAGES
 from node.services.profiles import MAX_PAGE, MAX_PER_PAGE, OPEN_TO
 from node.services.space import AMENITIES, COUNTRIES, DAYS, KINDS
@@ -270,11 +271,23 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 ],
                 "The member's needs and who can help.", "Matches",
                 **{"404": {"description": "No public member of this space has this name.", "content": _json_content("Error")}}),
+            "/api/indicators": _get(
+                "indicators",
+                "The space's indicators (aggregates only), and with `network` the network's: each space's own "
+                "published figures, its status and date, and the sums.",
+                [
+                    _query("from", "First month, YYYY-MM.", {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}),
+                    _query("to", "Last month, YYYY-MM (before `from`: an empty period, all zeros).",
+                           {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}),
+                    _query("network", "Also read and add up the network's spaces (case ignored).",
+                           {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]}),
+                ],
+                "The indicators.", "Indicators"),
         },
         "components": {
             "schemas": {"Space": SPACE_SCHEMA, "Member": MEMBER_SCHEMA, "MembersPage": MEMBERS_PAGE_SCHEMA, "Error": ERROR_SCHEMA,
                         "Event": events_service.PUBLIC_VIEW_SCHEMA, "EventsPage": EVENTS_PAGE_SCHEMA,
                         "CatalogueEntry": catalogue_service.CARD_SCHEMA, "CataloguePage": catalogue_service.PAGE_SCHEMA,
-                        "Matches": catalogue_service.MATCHES_SCHEMA}
+                        "Matches": catalogue_service.MATCHES_SCHEMA, "Indicators": indicators_api.SCHEMA}
         },
     }

@@ -31,15 +31,14 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def parse_period(start: str | None, end: str | None) -> Period:
-    """`from`/`to` as YYYY-MM (empty means open); 400 naming the field otherwise."""
+    """`from`/`to` as YYYY-MM (empty means open); 400 naming the field otherwise.
+    A period that ends before it starts holds no month: its figures are zeros, not an error."""
     values = {}
     for name, value in (("from", start), ("to", end)):
         value = (value or "").strip() or None
         if value is not None and not _MONTH.match(value):
             raise InvalidInput("A month is written YYYY-MM.", field=name)
         values[name] = value
-    if values["from"] and values["to"] and values["from"] > values["to"]:
-        raise InvalidInput("The period ends before it starts.", field="to")
     return Period(values["from"], values["to"])
 
 

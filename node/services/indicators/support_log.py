@@ -109,7 +109,7 @@ def export_csv(store: Store) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
     writer.writeheader()
-    for entry in indicators_store.support_entries(store):
+    for entry in reversed(indicators_store.support_entries(store)):  # oldest first, as a spreadsheet
         writer.writerow({
             "date": entry["support_date"], "beneficiary_type": entry["beneficiary_type"],
             "beneficiary_name": entry["beneficiary_name"], "beneficiary_country": entry["beneficiary_country"],

@@ -1,0 +1,164 @@
+"""The node's own indicators: the support log's rules, exports equal to the API, nothing personal leaves."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from node.errors import InvalidInput
+from node.services.indicators import support_log, targets
+from node.services.indicators.report import own_figures, parse_period
+from node.storage import members as members_store
+from node.timeutil import now
+from tests.federation_network.helpers import cli
+from tests.test_events import make_store
+from tests.web import add_member, login, submit
+
+TODAY = now().date()
+ENTRY = {"date": TODAY.isoformat(), "kind": "development", "beneficiary_type": "company",
+         "beneficiary_name": "Zorglub Confidential SARL", "beneficiary_country": "FR", "new_company": "yes",
+         "hours": "3", "given_by": "Manon Secretname", "note": "private note about cash-flow trouble"}
+PERSONAL = ("Zorglub", "Secretname", "cash-flow trouble")
+
+
+def by_key(figures):
+    return {item["indicator"]: item for item in figures}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"date": (TODAY + timedelta(days=1)).isoformat()}, "date"),
+    ({"hours": "-1"}, "hours"),
+    ({"kind": ""}, "kind"),
+    ({"kind": "astrology"}, "kind"),
+    ({"beneficiary_country": "XX"}, "beneficiary_country"),
+    ({"member": "nobody"}, "member"),
+])
+def test_a_bad_support_entry_is_refused_naming_the_field(change, field) -> None:
+    store = make_store()
+    with pytest.raises(InvalidInput) as refused:
+        support_log.add(store, ENTRY | change)
+    assert refused.value.field == field
+    assert store.conn.execute("SELECT count(*) FROM support_log").fetchone()[0] == 0
+
+
+def test_the_small_count_rule_hides_1_and_2_in_identifying_categories_only() -> None:
+    store = make_store()
+    for index, country in enumerate(["FR", "BE", "BE", "NL", "NL", "NL"]):
+        support_log.add(store, ENTRY | {"beneficiary_name": f"Company {index}", "beneficiary_country": country})
+    figures = by_key(own_figures(store, parse_period(None, None)))
+    assert figures["companies_supported"]["total"] == 6
+    assert figures["companies_supported"]["byCountry"] == [
+        {"country": "BE", "fewerThan": 3}, {"country": "FR", "fewerThan": 3}, {"country": "NL", "value": 3}]
+    assert figures["support_actions"]["monthly"] == [{"month": TODAY.isoformat()[:7], "value": 6}]
+
+
+def test_the_support_log_csv_round_trips_and_a_bad_line_names_line_and_field() -> None:
+    store = make_store()
+    members_store.insert(store, username="lea", display_name="Léa", status="active")
+    support_log.add(store, ENTRY)
+    support_log.add(store, ENTRY | {"beneficiary_type": "person", "member": "lea", "beneficiary_name": "",
+                                    "new_company": ""})
+    exported = support_log.export_csv(store)
+    other = make_store()
+    members_store.insert(other, username="lea", display_name="Léa", status="active")
+    assert support_log.import_csv(other, exported) == 2
+    assert support_log.export_csv(other) == exported
+    broken = exported.replace(TODAY.isoformat(), (TODAY + timedelta(days=3)).isoformat(), 1)
+    with pytest.raises(InvalidInput) as refused:
+        support_log.import_csv(other, broken)
+    assert refused.value.field == "date" and "Line 2" in refused.value.message
+    assert other.conn.execute("SELECT count(*) FROM support_log").fetchone()[0] == 2  # all or nothing
+
+
+async def test_the_support_log_form_is_for_admins_and_answers_400_naming_the_field(node) -> None:
+    add_member(node, "boss", role="admin")
+    add_member(node, "alice")
+    http = node.client()
+    assert await login(http, "alice") == 303
+    async with http.get("/admin/support", allow_redirects=False) as resp:
+        assert resp.status == 403
+    http = node.client()
+    assert await login(http, "boss") == 303
+    status, body, _ = await submit(http, "/admin/support", "/admin/support", ENTRY | {"hours": "-2"})
+    assert status == 400 and 'id="hours" name="hours" type="number" min="0" step="0.25" value="-2" aria-invalid="true"' in body
+    status, _body, location = await submit(http, "/admin/support", "/admin/support", ENTRY)
+    assert (status, location) == (303, "/admin/support")
+    async with http.get("/admin/support") as resp:
+        assert "Zorglub Confidential SARL" in await resp.text()
+
+
+async def test_no_personal_data_leaves_the_node(node) -> None:
+    support_log.add(node.store, ENTRY)
+    targets.set_coffee_targets(node.store)
+    http = node.client()
+    ap = {"Accept": "application/activity+json"}
+    bodies = []
+    for path, headers in [("/", ap), ("/", {}), ("/space/indicators", ap), (f"/space/indicators/{TODAY:%Y-%m}", ap),
+                          ("/api/indicators", {}), ("/api/indicators?network=true", {}), ("/indicators", {}),
+                          ("/indicators?network=true", {}), ("/indicators.csv", {}), ("/indicators/report", {}),
+                          ("/nodeinfo/2.1", {}), ("/space/outbox", ap), ("/api/space", {}), ("/members", {})]:
+        async with http.get(path, headers=headers) as resp:
+            assert resp.status == 200, path
+            bodies.append(await resp.text())
+    async with http.get("/indicators.xlsx") as resp:
+        book = load_workbook(io.BytesIO(await resp.read()), read_only=True)
+        bodies.append(json.dumps([list(row) for row in book.active.iter_rows(values_only=True)], default=str))
+    stored = node.store.conn.execute("SELECT group_concat(document, ' ') FROM activities").fetchone()[0] or ""
+    for text in bodies + [stored]:
+        assert not any(secret in text for secret in PERSONAL)
+    assert '"companies_supported", "available": true' in bodies[4]
+
+
+async def test_xlsx_and_csv_exports_hold_the_numbers_of_the_json_api(node) -> None:
+    for index, country in enumerate(["FR", "BE", "BE", "BE"]):
+        support_log.add(node.store, ENTRY | {"beneficiary_name": f"Company {index}", "beneficiary_country": country})
+    http = node.client()
+    async with http.get("/api/indicators") as resp:
+        api = await resp.json()
+    expected = [(item["indicator"], item.get("total")) for item in api["figures"]]
+    async with http.get("/indicators.xlsx") as resp:
+        assert resp.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        book = load_workbook(io.BytesIO(await resp.read()), read_only=True)
+    rows = list(book["indicators"].iter_rows(values_only=True))
+    header, data = rows[0], [dict(zip(rows[0], row)) for row in rows[1:]]
+    assert [(row["indicator"], row["value"]) for row in data if row["month"] == "total" and not row["country"]] == expected
+    by_country = {(row["indicator"], row["country"]): (row["value"], row["fewer_than_3"]) for row in data if row["country"]}
+    assert by_country[("companies_supported", "BE")] == (3, 0) and by_country[("companies_supported", "FR")] == (None, 1)
+    async with http.get("/indicators.csv") as resp:
+        text = await resp.text()
+    parsed = list(csv.DictReader(io.StringIO(text)))
+    assert tuple(parsed[0]) == header
+    assert [[str(value) if value is not None else "" for value in row.values()] for row in data] == \
+        [list(row.values()) for row in parsed]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(parsed)
+    assert out.getvalue() == text  # the CSV round-trips
+
+
+async def test_the_cli_prints_the_api_figures_and_the_csv(node, capsys) -> None:
+    support_log.add(node.store, ENTRY)
+    assert await cli("indicators", str(node.config.data_dir), "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert by_key(data["figures"])["companies_supported"]["total"] == 1
+    assert await cli("indicators", str(node.config.data_dir), "--csv", "--from", TODAY.strftime("%Y-%m")) == 0
+    assert "node," in capsys.readouterr().out
+    assert await cli("indicators", str(node.config.data_dir), "--from", "2026-13") == 1
+    assert await cli("indicators", str(node.config.data_dir), "--network") == 0
+    assert "network:" in capsys.readouterr().out
+
+
+def test_the_demo_targets_are_the_coffee_programme_s() -> None:
+    store = make_store()
+    targets.set_coffee_targets(store)
+    assert targets.targets_for(store, parse_period(None, None)) == {
+        "companies_supported": 84, "cross_border_events_held": 35, "members_registered": 400,
+        "new_companies_supported": 42, "partnerships_started": 48, "people_reached_by_support": 100}
+    figures = own_figures(store, parse_period(None, None))
+    assert "partnerships_started" not in targets.progress(figures, targets.targets_for(store, parse_period(None, None)))
