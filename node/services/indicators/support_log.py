@@ -31,7 +31,7 @@ MAX_IMPORT_BYTES = 1_000_000
 def _text(data: Mapping[str, Any], name: str, limit: int = 200) -> str:
     value = str(data.get(name) or "").strip()
     if len(value) > limit:
-        raise InvalidInput("%(field)s is too long.", field=name)
+        raise InvalidInput("This text is too long.", field=name)
     return value
 
 
