@@ -17,17 +17,19 @@ from node.services.indicators.labels import INDICATOR_LABELS
 WIDTH, HEIGHT, PAD = 640, 220, 30
 
 
-def bar_chart(chart_id: str, title: str, points: list[tuple[str, int]], summary: str) -> Markup:
-    top = max((value for _label, value in points), default=0) or 1
+def bar_chart(chart_id: str, title: str, points: list[tuple[str, int | None]], summary: str) -> Markup:
+    """`None` is a value under the small-count rule: no bar, the label "< 3"."""
+    top = max((value or 0 for _label, value in points), default=0) or 1
     slot = (WIDTH - 2 * PAD) / max(len(points), 1)
     bars = []
     for index, (label, value) in enumerate(points):
-        height = (HEIGHT - 2 * PAD) * value / top
+        height = (HEIGHT - 2 * PAD) * (value or 0) / top
+        shown = "&lt; 3" if value is None else str(value)
         x, y = PAD + index * slot + slot * 0.15, HEIGHT - PAD - height
         bars.append(
             f'<g><rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{height:.1f}" fill="#2f6f5e">'
-            f"<title>{escape(label)}: {value}</title></rect>"
-            f'<text x="{x + slot * 0.35:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11">{value}</text>'
+            f"<title>{escape(label)}: {shown}</title></rect>"
+            f'<text x="{x + slot * 0.35:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="11">{shown}</text>'
             f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - PAD + 14:.1f}" text-anchor="middle" font-size="10">'
             f"{escape(label)}</text></g>")
     return Markup(
@@ -48,7 +50,7 @@ def charts_for(figures: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]
         name = gettext(INDICATOR_LABELS[item["indicator"]])
         series = [
             ("monthly", gettext("by month"), [(m["month"], m["value"]) for m in item["monthly"]]),
-            ("country", gettext("by country"), [(c["country"] or gettext("unknown"), c.get("value", 0))
+            ("country", gettext("by country"), [(c["country"] or gettext("unknown"), c.get("value"))
                                                 for c in item["byCountry"]]),
         ]
         if "bySpace" in item:
@@ -60,13 +62,10 @@ def charts_for(figures: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]
             title = f"{name}, {caption}"
             summary = gettext("%(count)s values, total %(total)s.") % {"count": len(points), "total": item["total"]}
             out.append({"id": chart_id, "indicator": item["indicator"], "title": title,
-                        "svg": bar_chart(chart_id, title, points, summary), "rows": _rows(item, kind, points)})
+                        "svg": bar_chart(chart_id, title, points, summary), "rows": _rows(points)})
     return out
 
 
-def _rows(item: dict[str, Any], kind: str, points: list[tuple[str, int]]) -> list[tuple[str, str | None]]:
-    """Table rows; a country under the small-count rule reads "fewer than 3", not 0."""
-    if kind != "country":
-        return [(label, str(value)) for label, value in points]
-    return [(label, str(entry["value"]) if "value" in entry else None)
-            for (label, _value), entry in zip(points, item["byCountry"])]
+def _rows(points: list[tuple[str, int | None]]) -> list[tuple[str, str | None]]:
+    """Table rows; a country under the small-count rule (None) reads "fewer than 3", not 0."""
+    return [(label, None if value is None else str(value)) for label, value in points]
