@@ -8,15 +8,19 @@ server publishing a document in Tournai's name is listed as unverified and adds 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
+from aiohttp import web
+
 from node.services import events as ev
-from node.services.indicators import support_log
+from node.services.indicators import network, support_log
 from node.storage import catalogue as catalogue_store
 from node.timeutil import now
 from tests.federation_network.attacker import start_attacker
 from tests.federation_network.helpers import eventually, follow
+from tests.nodes import bind_socket
 from tests.test_events import values
 
 
@@ -93,13 +97,13 @@ async def test_each_node_counts_what_took_place_and_the_network_adds_up_the_thre
         "definition": "Partnerships started (the partnerships feature)."}
 
     for node in (lille, tournai, mons):
-        network = (await api(node, "?network=true"))["network"]
-        assert sorted((space["space"], space["status"]) for space in network["spaces"]) == sorted(
+        found = (await api(node, "?network=true"))["network"]
+        assert sorted((space["space"], space["status"]) for space in found["spaces"]) == sorted(
             [(f"{n.url}/", "own" if n is node else "verified") for n in (lille, tournai, mons)])
-        for item in network["totals"]:
+        for item in found["totals"]:
             if item["available"]:
                 assert item["total"] == sum(own[n.url][item["indicator"]]["total"] for n in (lille, tournai, mons)), item
-        totals = by_key(network["totals"])
+        totals = by_key(found["totals"])
         assert totals["cross_border_events_held"]["total"] == 3
         assert totals["participants"]["byCountry"] == [{"country": "BE", "value": 9, "hiddenSpaces": 0},
                                                        {"country": "FR", "value": 5, "hiddenSpaces": 2}]
@@ -118,10 +122,64 @@ async def test_each_node_counts_what_took_place_and_the_network_adds_up_the_thre
         mallory.documents[f"{mallory.base}/indicators"] = forged
         catalogue_store.put_discovered(lille.store, {"id": space, "name": "ESCO Tournai", "country": "BE",
                                                      "city": "Tournai", "via": f"{tournai.url}/"})
-        network = (await api(lille, "?network=true"))["network"]
+        found = (await api(lille, "?network=true"))["network"]
     finally:
         await mallory.stop()
-    statuses = {row["space"]: (row["status"], row["figures"]) for row in network["spaces"]}
+    statuses = {row["space"]: (row["status"], row["figures"]) for row in found["spaces"]}
     assert statuses[space][0] == "unverified" and statuses[space][1] is None  # listed, not dropped, not counted
-    assert by_key(network["totals"])["cross_border_events_held"]["total"] == 3
-    assert by_key(network["totals"])["participants"]["total"] == 8 + 5 + 5
+    assert by_key(found["totals"])["cross_border_events_held"]["total"] == 3
+    assert by_key(found["totals"])["participants"]["total"] == 8 + 5 + 5
+
+
+async def test_slow_huge_and_bad_spaces_are_listed_and_a_failed_space_keeps_its_last_verified_figures(
+        node_factory, monkeypatch) -> None:
+    monkeypatch.setattr(network, "READ_TIMEOUT", 1.0)
+    monkeypatch.setattr(network, "FRESH_SECONDS", 0)  # read every time in this test
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    support(tournai, "Brasserie", "BE")
+    await follow(lille, tournai)
+    assert by_key((await api(lille, "?network=true"))["network"]["totals"])["companies_supported"]["total"] == 1
+
+    never = asyncio.Event()  # the slow space's answer never comes
+    slow_app = web.Application()
+
+    async def hang(request: web.Request) -> web.Response:
+        await never.wait()
+        return web.Response()
+    slow_app.router.add_get("/{tail:.*}", hang)
+    slow_runner = web.AppRunner(slow_app)
+    await slow_runner.setup()
+    sock = bind_socket()
+    slow = f"http://127.0.0.1:{sock.getsockname()[1]}/space"
+    await web.SockSite(slow_runner, sock).start()
+
+    mallory = await start_attacker()
+    huge, bad, boolean = (f"{mallory.base}/{name}" for name in ("huge", "bad", "boolean"))
+    mallory.documents[huge] = mallory.actor_document(id=huge, type="Organization", padding="x" * 2_000_000)
+    for space, value in ((bad, -1), (boolean, True)):
+        mallory.documents[space] = mallory.actor_document(id=space, type="Organization", indicators=f"{space}/doc")
+        mallory.documents[f"{space}/doc"] = {"id": f"{space}/doc", "type": "IndicatorReport", "attributedTo": space,
+                                             "figures": [{"indicator": "companies_supported", "available": True,
+                                                          "total": value, "monthly": [], "byCountry": []}]}
+    for space in (slow, huge, bad, boolean):
+        catalogue_store.put_discovered(lille.store, {"id": space, "name": "", "country": "", "city": "",
+                                                     "via": f"{tournai.url}/"})
+    await tournai.stop()
+    try:
+        async with lille.client().get("/indicators?network=true") as resp:
+            assert resp.status == 200
+            page = await resp.text()
+        network_data = (await api(lille, "?network=true"))["network"]
+    finally:
+        never.set()
+        await mallory.stop()
+        await slow_runner.cleanup()
+    rows = {row["space"]: row for row in network_data["spaces"]}
+    assert {space: rows[space]["status"] for space in (slow, huge, bad, boolean, f"{tournai.url}/")} == {
+        slow: "failed", huge: "failed", bad: "unverified", boolean: "unverified", f"{tournai.url}/": "failed"}
+    assert "timed out" in rows[slow]["error"]
+    kept = rows[f"{tournai.url}/"]
+    assert kept["verified_at"] and by_key(kept["figures"])["companies_supported"]["total"] == 1  # last verified
+    assert by_key(network_data["totals"])["companies_supported"]["total"] == 1
+    assert page.count("did not answer") == 3 and page.count(">unverified<") == 2

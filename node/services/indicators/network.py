@@ -14,6 +14,7 @@ import asyncio
 import logging
 import re
 from collections import defaultdict
+from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 from federation.errors import FederationError
@@ -27,10 +28,12 @@ from node.storage import follows as follows_store
 from node.storage import indicators as indicators_store
 from node.storage import space as space_store
 from node.storage.db import Store
+from node.timeutil import now as utcnow
 
 log = logging.getLogger("coffee.indicators")
 Fetch = Callable[[str], Awaitable[dict]]
 READ_TIMEOUT = 8.0  # one slow space does not hold the page longer than this
+FRESH_SECONDS = 300  # a space read this recently is not read again: anonymous page views cannot make us fetch in a loop
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _COUNTRY = re.compile(r"^([A-Z]{2})?$")
 
@@ -91,7 +94,19 @@ def verify(document: dict[str, Any], space_id: str, url: str) -> list[dict[str, 
 
 
 async def read_space(store: Store, fetch: Fetch, space_id: str, period: Period) -> dict[str, Any]:
-    """Read one space's document for `period`, record the outcome, return its row for the page."""
+    """Read one space's document for `period` (unless read in the last FRESH_SECONDS), record the outcome,
+    return its row for the page."""
+    cached = indicators_store.source(store, space_id, period.key)
+    if cached is None or not _fresh(cached["checked_at"]):
+        await _read(store, fetch, space_id, period)
+    return _row(store, space_id, period)
+
+
+def _fresh(checked_at: str) -> bool:
+    return (utcnow() - datetime.fromisoformat(checked_at)).total_seconds() < FRESH_SECONDS
+
+
+async def _read(store: Store, fetch: Fetch, space_id: str, period: Period) -> None:
     url, status, error = "", "verified", ""
     try:
         async with asyncio.timeout(READ_TIMEOUT):
@@ -110,6 +125,9 @@ async def read_space(store: Store, fetch: Fetch, space_id: str, period: Period) 
     if status != "verified":
         indicators_store.record_source(store, space_id, period.key, url=url, status=status, error=error)
         log.info("indicators.read_failed", extra={"space": space_id, "status": status, "error": error})
+
+
+def _row(store: Store, space_id: str, period: Period) -> dict[str, Any]:
     row = indicators_store.source(store, space_id, period.key)
     assert row is not None
     kept = row["document"] or {}
