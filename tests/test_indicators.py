@@ -162,3 +162,17 @@ def test_the_demo_targets_are_the_coffee_programme_s() -> None:
         "new_companies_supported": 42, "partnerships_started": 48, "people_reached_by_support": 100}
     figures = own_figures(store, parse_period(None, None))
     assert "partnerships_started" not in targets.progress(figures, targets.targets_for(store, parse_period(None, None)))
+
+
+def test_the_published_document_is_json_ld_every_term_of_which_our_context_defines() -> None:
+    """Expanded with the bundled contexts and compacted again, the document is unchanged: no term is
+    dropped or turned into a blank-node IRI (an undefined term would be)."""
+    from federation.jsonld import compact, expand
+    from node.services.indicators.report import document
+    from tests.test_events import CONFIG
+
+    store = make_store()
+    support_log.add(store, ENTRY)
+    doc = document(store, CONFIG, parse_period(TODAY.strftime("%Y-%m"), TODAY.strftime("%Y-%m")))
+    assert doc["id"] == f"https://esco.test/space/indicators/{TODAY:%Y-%m}"
+    assert compact(expand(doc)) == doc
