@@ -176,3 +176,22 @@ def test_the_published_document_is_json_ld_every_term_of_which_our_context_defin
     doc = document(store, CONFIG, parse_period(TODAY.strftime("%Y-%m"), TODAY.strftime("%Y-%m")))
     assert doc["id"] == f"https://esco.test/space/indicators/{TODAY:%Y-%m}"
     assert compact(expand(doc)) == doc
+
+
+async def test_people_registered_are_counted_by_their_country_of_residence_which_stays_private(node) -> None:
+    add_member(node, "boss", role="admin")
+    http = node.client()
+    assert await login(http, "boss") == 303
+    status, body, _ = await submit(http, "/me/edit", "/me/edit", {"display_name": "Boss", "country": "XX",
+                                                                   "visibility": "public"})
+    assert status == 400 and 'id="country"' in body and 'aria-invalid="true"' in body.split('id="country"')[1][:400]
+    status, _body, _ = await submit(http, "/me/edit", "/me/edit", {"display_name": "Boss", "country": "nl",
+                                                                    "visibility": "public"})
+    assert status == 303
+    for username in ("ann", "bob", "cem"):
+        members_store.insert(node.store, username=username, status="active", country="BE")
+    figures = by_key(own_figures(node.store, parse_period(None, None)))
+    assert figures["members_registered"]["byCountry"] == [{"country": "BE", "value": 3}, {"country": "NL", "fewerThan": 3}]
+    for path in ("/@boss", "/api/members"):
+        async with node.client().get(path, headers={"Accept": "application/activity+json"} if path == "/@boss" else {}) as resp:
+            assert '"NL"' not in await resp.text()

@@ -18,6 +18,7 @@ from node.config import Config
 from node.errors import InvalidInput, NotFound
 from node.services import announce
 from node.services import fields as check
+from node.services.space import COUNTRIES
 from node.services import media
 from node.services.skills import GENDERS, SkillIndex
 from node.storage import members as members_store
@@ -122,6 +123,14 @@ def _links(value: Any, _index: SkillIndex | None) -> list[str]:
     return links
 
 
+def _residence(value: Any) -> str:
+    """Country of residence, optional: only counted (indicators), never published."""
+    code = check.text(value, field="country", max_len=2).upper()
+    if code and code not in COUNTRIES:
+        raise InvalidInput("Enter a two-letter country code like BE or FR.", field="country")
+    return code
+
+
 def _visibility(value: Any, _index: SkillIndex | None) -> str:
     if value not in VISIBILITIES:
         raise InvalidInput("Visibility is public, network or local.", field="visibility")
@@ -133,6 +142,7 @@ _VALIDATORS: dict[str, Callable[[Any, SkillIndex | None], Any]] = {
     "bio_map": lambda v, _: check.language_map(v, field="bio_map", max_len=MAX_BIO),
     "organisation": lambda v, _: check.text(v, field="organisation", max_len=MAX_LENGTHS["organisation"]),
     "city": lambda v, _: check.text(v, field="city", max_len=MAX_LENGTHS["city"]),
+    "country": lambda v, _: _residence(v),
     "skills_offered": _skills("skills_offered"),
     "skills_sought": _skills("skills_sought"),
     "professions": _skills("professions", occupations=True),

@@ -102,6 +102,7 @@ def _profile_fields(form: MultiMapping[Any]) -> dict[str, Any]:
         "bio_map": form_map(form, "bio_map"),
         "organisation": form_text(form, "organisation"),
         "city": form_text(form, "city"),
+        "country": form_text(form, "country"),
         "tags": [tag.strip() for tag in form_text(form, "tags").split(",")],
         "languages": form_list(form, "languages"),
         "open_to": form_list(form, "open_to"),

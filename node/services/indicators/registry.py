@@ -76,8 +76,8 @@ def known(key: str) -> bool:
     return key in _REGISTRY
 
 
-declare("members_registered", "Active member accounts of this space, by the month they were created; the country is the "
-        "space's (members' country of residence is not recorded).", identifying=True)
+declare("members_registered", "Active member accounts of this space, by the month they were created and by "
+        "their country of residence when they gave it.", identifying=True)
 declare("events_held", "Events organised by this space, not cancelled or deleted, counted in the month they started "
         "once they have ended; by the country of their place (else the space's).", identifying=False)
 declare("cross_border_events_held", "Events held (as above) flagged cross-border: organisers, place or accepted "
