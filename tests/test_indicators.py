@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 import json
 from datetime import timedelta
 
+import aiohttp
 import pytest
 from openpyxl import load_workbook
 
@@ -195,3 +197,46 @@ async def test_people_registered_are_counted_by_their_country_of_residence_which
     for path in ("/@boss", "/api/members"):
         async with node.client().get(path, headers={"Accept": "application/activity+json"} if path == "/@boss" else {}) as resp:
             assert '"NL"' not in await resp.text()
+
+
+async def test_an_admin_imports_the_support_log_spreadsheet_as_csv(node) -> None:
+    add_member(node, "boss", role="admin")
+    http = node.client()
+    assert await login(http, "boss") == 303
+    good = "date,kind,beneficiary_name,beneficiary_country,hours\n" \
+           f"{TODAY},training,Atelier Nord,FR,2\n{TODAY},other,Coop Est,BE,1\n"
+    bad = good + f"{TODAY},training,Atelier Sud,FR,-4\n"
+    for text, expected in ((bad, 400), (good, 303)):
+        async with http.get("/admin/support") as resp:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', await resp.text()).group(1)
+        form = aiohttp.FormData()
+        form.add_field("csrf_token", token)
+        form.add_field("file", text.encode(), filename="log.csv", content_type="text/csv")
+        async with http.post("/admin/support/import", data=form, allow_redirects=False) as resp:
+            assert resp.status == expected
+            if expected == 400:
+                assert "Line 4" in await resp.text()
+    assert node.store.conn.execute("SELECT count(*) FROM support_log").fetchone()[0] == 2
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"attributedTo": "https://mallory.test/space"}, "issued by"),
+    ({"id": "https://mallory.test/indicators"}, "issued by"),  # served, after a redirect, from elsewhere
+    ({"type": "Note"}, "not an IndicatorReport"),
+    ({"figures": [{"indicator": "events_held", "available": True, "total": 2.5}]}, "non-negative integer"),
+    ({"figures": [{"indicator": "events_held", "available": True, "total": 1,
+                   "byCountry": [{"country": "FR", "value": -1}]}]}, "non-negative integer"),
+    ({"figures": [{"indicator": "events_held", "available": True, "total": 1,
+                   "byCountry": [{"country": "<script>", "value": 1}]}]}, "ISO code"),
+])
+def test_a_document_that_is_not_the_space_s_own_figures_is_unverified(change, reason) -> None:
+    from node.services.indicators.network import Unverified, verify
+
+    space, url = "https://esco.test/", "https://esco.test/space/indicators"
+    doc = {"id": url, "type": "IndicatorReport", "attributedTo": space,
+           "figures": [{"indicator": "events_held", "available": True, "total": 1, "monthly": [], "byCountry": []},
+                       {"indicator": "from_a_newer_node", "available": True, "total": 5}]}
+    assert verify(doc, space, url) == [{"indicator": "events_held", "available": True, "total": 1, "monthly": [],
+                                        "byCountry": []}]
+    with pytest.raises(Unverified, match=reason):
+        verify(doc | change, space, url)

@@ -88,7 +88,9 @@ def check_figures(figures: Any) -> list[dict[str, Any]]:
 def verify(document: dict[str, Any], space_id: str, url: str) -> list[dict[str, Any]]:
     if document.get("type") != "IndicatorReport":
         raise Unverified("not an IndicatorReport")
-    if document.get("attributedTo") != space_id or not same_origin(url, space_id):
+    served_from = document.get("id")  # the client checked it is the URL served from, after any redirect
+    if document.get("attributedTo") != space_id or not isinstance(served_from, str) \
+            or not same_origin(served_from, space_id) or not same_origin(url, space_id):
         raise Unverified(f"issued by {document.get('attributedTo')!r}, not by {space_id}")
     return check_figures(document.get("figures"))
 
