@@ -76,6 +76,7 @@ async def _page_context(request: web.Request) -> dict[str, Any]:
         "progress": targets_service.progress(shown, data["targets"]),
         "charts": charts.charts_for(shown, request[LANG]),
         "query": request.query_string, "labels": INDICATOR_LABELS,
+        "definitions": {indicator.key: indicator.source for indicator in all_indicators()},
     }
 
 

@@ -108,6 +108,11 @@ async def test_each_node_counts_what_took_place_and_the_network_adds_up_the_thre
         assert totals["participants"]["byCountry"] == [{"country": "BE", "value": 9, "hiddenSpaces": 0},
                                                        {"country": "FR", "value": 5, "hiddenSpaces": 2}]
 
+    async with lille.client().get("/indicators?network=true") as resp:
+        page = await resp.text()
+    assert "FR (+ 2 spaces with fewer than 3)" in page and 'id="chart-participants-space"' in page
+    assert page.count(">verified<") == 2
+
     # A fourth server serves a document in Tournai's name, with inflated figures.
     mallory = await start_attacker()
     try:

@@ -50,7 +50,7 @@ def charts_for(figures: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]
         name = gettext(INDICATOR_LABELS[item["indicator"]])
         series = [
             ("monthly", gettext("by month"), [(m["month"], m["value"]) for m in item["monthly"]]),
-            ("country", gettext("by country"), [(c["country"] or gettext("unknown"), c.get("value"))
+            ("country", gettext("by country"), [(_country_label(c, gettext), c.get("value"))
                                                 for c in item["byCountry"]]),
         ]
         if "bySpace" in item:
@@ -64,6 +64,14 @@ def charts_for(figures: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]
             out.append({"id": chart_id, "indicator": item["indicator"], "title": title,
                         "svg": bar_chart(chart_id, title, points, summary), "rows": _rows(points)})
     return out
+
+
+def _country_label(entry: dict[str, Any], gettext: Any) -> str:
+    """A network total notes the spaces whose figure for the country was "fewer than 3" (not in the sum)."""
+    label = entry["country"] or gettext("unknown")
+    if entry.get("hiddenSpaces"):
+        label += " " + gettext("(+ %(count)s spaces with fewer than 3)") % {"count": entry["hiddenSpaces"]}
+    return label
 
 
 def _rows(points: list[tuple[str, int | None]]) -> list[tuple[str, str | None]]:

@@ -50,6 +50,11 @@ class _Entry:
 _REGISTRY: dict[str, _Entry] = {}
 
 
+def _(text: str) -> str:
+    """Marks a definition for the catalogues (`make messages`); pages translate it, documents keep English."""
+    return text
+
+
 def declare(key: str, source: str, *, identifying: bool) -> None:
     _REGISTRY[key] = _Entry(Indicator(key, source, identifying))
 
@@ -76,28 +81,28 @@ def known(key: str) -> bool:
     return key in _REGISTRY
 
 
-declare("members_registered", "Active member accounts of this space, by the month they were created and by "
-        "their country of residence when they gave it.", identifying=True)
-declare("events_held", "Events organised by this space, not cancelled or deleted, counted in the month they started "
-        "once they have ended; by the country of their place (else the space's).", identifying=False)
-declare("cross_border_events_held", "Events held (as above) flagged cross-border: organisers, place or accepted "
-        "participants from more than one country.", identifying=False)
-declare("participants", "Accepted registrations to events held, by the participant's country.", identifying=True)
-declare("companies_supported", "Distinct companies in the support log (by name), by their country.", identifying=True)
-declare("new_companies_supported", "Distinct companies in the support log created less than three years before "
-        "their support, by their country.", identifying=True)
-declare("people_reached_by_support", "Distinct people in the support log (a member, or a person by name), by their "
-        "country.", identifying=True)
-declare("support_actions", "Entries of the support log (one support action each), by the beneficiary's country.",
+declare("members_registered", _("Active member accounts of this space, by the month they were created and by "
+        "their country of residence when they gave it."), identifying=True)
+declare("events_held", _("Events organised by this space, not cancelled or deleted, counted in the month they started "
+        "once they have ended; by the country of their place (else the space's)."), identifying=False)
+declare("cross_border_events_held", _("Events held (as above) flagged cross-border: organisers, place or accepted "
+        "participants from more than one country."), identifying=False)
+declare("participants", _("Accepted registrations to events held, by the participant's country."), identifying=True)
+declare("companies_supported", _("Distinct companies in the support log (by name), by their country."), identifying=True)
+declare("new_companies_supported", _("Distinct companies in the support log created less than three years before "
+        "their support, by their country."), identifying=True)
+declare("people_reached_by_support", _("Distinct people in the support log (a member, or a person by name), by their "
+        "country."), identifying=True)
+declare("support_actions", _("Entries of the support log (one support action each), by the beneficiary's country."),
         identifying=True)
 # Counted by features not on this node yet: they plug their function in with provide().
-declare("partnerships_started", "Partnerships started (the partnerships feature).", identifying=False)
-declare("cross_border_partnerships_started", "Partnerships started between spaces or companies of different "
-        "countries (the partnerships feature).", identifying=False)
-declare("opportunities_posted", "Opportunities posted (the opportunities feature).", identifying=False)
-declare("opportunities_filled", "Opportunities filled (the opportunities feature).", identifying=False)
-declare("pass_visits", "Network-pass visits hosted, by visitor country (the network pass).", identifying=True)
-declare("pass_hours_hosted", "Hours hosted on network-pass visits, by visitor country (the network pass).",
+declare("partnerships_started", _("Partnerships started (the partnerships feature)."), identifying=False)
+declare("cross_border_partnerships_started", _("Partnerships started between spaces or companies of different "
+        "countries (the partnerships feature)."), identifying=False)
+declare("opportunities_posted", _("Opportunities posted (the opportunities feature)."), identifying=False)
+declare("opportunities_filled", _("Opportunities filled (the opportunities feature)."), identifying=False)
+declare("pass_visits", _("Network-pass visits hosted, by visitor country (the network pass)."), identifying=True)
+declare("pass_hours_hosted", _("Hours hosted on network-pass visits, by visitor country (the network pass)."),
         identifying=True)
 
 # The funders' indicators of the COFFEE project and the registry key each is measured by.
