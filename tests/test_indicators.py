@@ -240,3 +240,33 @@ def test_a_document_that_is_not_the_space_s_own_figures_is_unverified(change, re
                                         "byCountry": []}]
     with pytest.raises(Unverified, match=reason):
         verify(doc | change, space, url)
+
+
+def test_a_period_counts_only_its_months() -> None:
+    store = make_store()
+    support_log.add(store, ENTRY | {"date": "2026-01-15"})
+    support_log.add(store, ENTRY | {"date": "2026-03-02", "beneficiary_name": "Other"})
+
+    def total(start, end):
+        return by_key(own_figures(store, parse_period(start, end)))["companies_supported"]["total"]
+    assert (total(None, None), total("2026-01", "2026-01"), total("2026-02", None), total("2026-04", "2026-01")) == (
+        2, 1, 1, 0)
+    with pytest.raises(InvalidInput) as refused:
+        parse_period("2026-1", None)
+    assert refused.value.field == "from"
+
+
+async def test_an_admin_sets_a_target_and_the_page_shows_progress(node) -> None:
+    add_member(node, "boss", role="admin")
+    support_log.add(node.store, ENTRY)
+    http = node.client()
+    assert await login(http, "boss") == 303
+    status, body, _ = await submit(http, "/admin/support", "/admin/indicators/targets",
+                                   {"indicator": "companies_supported", "target": "-3"})
+    assert status == 400 and "A target is a whole number, 0 or more." in body
+    status, _body, location = await submit(http, "/admin/support", "/admin/indicators/targets",
+                                           {"indicator": "companies_supported", "target": "4"})
+    assert (status, location) == (303, "/admin/support")
+    async with http.get("/indicators") as resp:
+        page = await resp.text()
+    assert '<progress max="4" value="1"' in page and "1 of 4 (25%)" in page

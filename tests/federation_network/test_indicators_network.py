@@ -9,13 +9,16 @@ server publishing a document in Tournai's name is listed as unverified and adds 
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
+from openpyxl import load_workbook
 
 from node.services import events as ev
 from node.services.indicators import network, support_log
+from node.services.indicators.exports import COLUMNS
 from node.storage import catalogue as catalogue_store
 from node.timeutil import now
 from tests.federation_network.attacker import start_attacker
@@ -112,6 +115,12 @@ async def test_each_node_counts_what_took_place_and_the_network_adds_up_the_thre
         page = await resp.text()
     assert "FR (+ 2 spaces with fewer than 3)" in page and 'id="chart-participants-space"' in page
     assert page.count(">verified<") == 2
+    async with lille.client().get("/indicators.xlsx?network=true") as resp:  # read back by an independent reader
+        sheet = load_workbook(io.BytesIO(await resp.read()), read_only=True)["indicators"]
+        rows = [dict(zip(COLUMNS, row)) for row in list(sheet.iter_rows(values_only=True))[1:]]
+    assert {row["indicator"]: row["value"] for row in rows if row["scope"] == "network" and row["month"] == "total"
+            and not row["country"]} == {item["indicator"]: item["total"] if item["available"] else None
+                                        for item in found["totals"]}
 
     # A fourth server serves a document in Tournai's name, with inflated figures.
     mallory = await start_attacker()
