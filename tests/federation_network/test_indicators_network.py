@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from node.services.indicators.exports import COLUMNS
 from node.storage import catalogue as catalogue_store
 from node.timeutil import now
 from tests.federation_network.attacker import start_attacker
-from tests.federation_network.helpers import eventually, follow
+from tests.federation_network.helpers import cli, eventually, follow
 from tests.nodes import bind_socket
 from tests.test_events import values
 
@@ -66,7 +67,7 @@ def by_key(figures: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {item["indicator"]: item for item in figures}
 
 
-async def test_each_node_counts_what_took_place_and_the_network_adds_up_the_three(node_factory) -> None:
+async def test_each_node_counts_what_took_place_and_the_network_adds_up_the_three(node_factory, capsys) -> None:
     lille = await node_factory(name="Mutualab", country="FR", city="Lille")
     tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
     mons = await node_factory(name="Co-nnexion", slug="connexion", country="BE", city="Mons")
@@ -121,6 +122,12 @@ async def test_each_node_counts_what_took_place_and_the_network_adds_up_the_thre
     assert {row["indicator"]: row["value"] for row in rows if row["scope"] == "network" and row["month"] == "total"
             and not row["country"]} == {item["indicator"]: item["total"] if item["available"] else None
                                         for item in found["totals"]}
+
+    capsys.readouterr()
+    assert await cli("indicators", str(mons.config.data_dir), "--network", "--json") == 0  # the CLI adds up the same
+    from_cli = json.loads(capsys.readouterr().out)["network"]["totals"]
+    assert [(item["indicator"], item["total"]) for item in from_cli] == [
+        (item["indicator"], item["total"]) for item in found["totals"]]
 
     # A fourth server serves a document in Tournai's name, with inflated figures.
     mallory = await start_attacker()
