@@ -114,6 +114,8 @@ async def test_no_personal_data_leaves_the_node(node) -> None:
     for text in bodies + [stored]:
         assert not any(secret in text for secret in PERSONAL)
     assert '"companies_supported", "available": true' in bodies[4]
+    assert json.loads(bodies[10])["metadata"]["indicators"] == json.loads(bodies[0])["indicators"] == \
+        f"{node.url}/space/indicators"  # advertised in NodeInfo and in the space actor
 
 
 async def test_xlsx_and_csv_exports_hold_the_numbers_of_the_json_api(node) -> None:
