@@ -35,6 +35,9 @@ def by_key(figures):
 @pytest.mark.parametrize(("change", "field"), [
     ({"date": (TODAY + timedelta(days=1)).isoformat()}, "date"),
     ({"hours": "-1"}, "hours"),
+    ({"hours": "nan"}, "hours"),
+    ({"hours": "20000"}, "hours"),
+    ({"hours": "two"}, "hours"),
     ({"kind": ""}, "kind"),
     ({"kind": "astrology"}, "kind"),
     ({"beneficiary_country": "XX"}, "beneficiary_country"),
@@ -272,3 +275,12 @@ async def test_an_admin_sets_a_target_and_the_page_shows_progress(node) -> None:
     async with http.get("/indicators") as resp:
         page = await resp.text()
     assert '<progress max="4" value="1"' in page and "1 of 4 (25%)" in page
+
+
+@pytest.mark.parametrize(("indicator", "value", "field"), [
+    ("companies_supported", "9" * 5000, "target"), ("companies_supported", "-1", "target"),
+    ("companies_supported", "٣", "target"), ("nonsense", "3", "indicator")])
+def test_a_bad_target_is_refused_naming_the_field(indicator, value, field) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        targets.set_target(make_store(), indicator, value)
+    assert refused.value.field == field

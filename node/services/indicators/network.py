@@ -22,7 +22,7 @@ from federation.origin import same_origin
 from node.config import Config
 from node.services import local_actors
 from node.services.indicators.registry import Period, known
-from node.services.indicators.report import SMALL, own_figures, period_url
+from node.services.indicators.report import MONTH, SMALL, own_figures, period_url
 from node.storage import catalogue as catalogue_store
 from node.storage import follows as follows_store
 from node.storage import indicators as indicators_store
@@ -34,7 +34,6 @@ log = logging.getLogger("coffee.indicators")
 Fetch = Callable[[str], Awaitable[dict]]
 READ_TIMEOUT = 8.0  # one slow space does not hold the page longer than this
 FRESH_SECONDS = 300  # a space read this recently is not read again: anonymous page views cannot make us fetch in a loop
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _COUNTRY = re.compile(r"^([A-Z]{2})?$")
 
 
@@ -70,7 +69,7 @@ def check_figures(figures: Any) -> list[dict[str, Any]]:
             clean.append({"indicator": item["indicator"], "available": False})
             continue
         months = [{"month": m["month"], "value": _count(m.get("value"))} for m in item.get("monthly") or []
-                  if isinstance(m, dict) and isinstance(m.get("month"), str) and _MONTH.match(m["month"])]
+                  if isinstance(m, dict) and isinstance(m.get("month"), str) and MONTH.match(m["month"])]
         countries = []
         for entry in item.get("byCountry") or []:
             if not isinstance(entry, dict) or not isinstance(entry.get("country"), str) \

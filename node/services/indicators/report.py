@@ -27,7 +27,7 @@ from node.timeutil import now as utcnow
 from node.timeutil import now_iso
 
 SMALL = 3  # counts below this, in identifying categories, are shown as "fewer than 3"
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def parse_period(start: str | None, end: str | None) -> Period:
@@ -36,7 +36,7 @@ def parse_period(start: str | None, end: str | None) -> Period:
     values = {}
     for name, value in (("from", start), ("to", end)):
         value = (value or "").strip() or None
-        if value is not None and not _MONTH.match(value):
+        if value is not None and not MONTH.match(value):
             raise InvalidInput("A month is written YYYY-MM.", field=name)
         values[name] = value
     return Period(values["from"], values["to"])

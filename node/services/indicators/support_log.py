@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from datetime import date
 from typing import Any, Mapping
 
@@ -26,6 +27,7 @@ CSV_FIELDS = ("date", "beneficiary_type", "beneficiary_name", "beneficiary_count
               "kind", "hours", "given_by", "note")
 _TRUE = {"1", "true", "yes", "on", "oui", "ja", "y"}
 MAX_IMPORT_BYTES = 1_000_000
+MAX_HOURS = 10_000
 
 
 def _text(data: Mapping[str, Any], name: str, limit: int = 200) -> str:
@@ -51,9 +53,13 @@ def validate(store: Store, data: Mapping[str, Any]) -> dict[str, Any]:
     try:
         hours = float(_text(data, "hours") or "0")
     except ValueError:
-        raise InvalidInput("Hours must be a number.", field="hours") from None
-    if not 0 <= hours <= 10_000:
+        hours = math.nan
+    if not math.isfinite(hours):
+        raise InvalidInput("Hours must be a number.", field="hours")
+    if hours < 0:
         raise InvalidInput("Hours cannot be negative.", field="hours")
+    if hours > MAX_HOURS:
+        raise InvalidInput("At most %(max)s hours in one entry.", field="hours", max=MAX_HOURS)
     kind_of = _text(data, "beneficiary_type") or "company"
     if kind_of not in BENEFICIARY_TYPES:
         raise InvalidInput("The beneficiary is a company or a person.", field="beneficiary_type")

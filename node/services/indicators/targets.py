@@ -19,10 +19,11 @@ from node.storage.db import Store
 def set_target(store: Store, indicator: str, value: Any, start: str | None = None, end: str | None = None) -> None:
     if not known(indicator):
         raise InvalidInput("Unknown indicator: %(name)s.", field="indicator", name=indicator)
-    if not str(value).strip().isdigit():
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
         raise InvalidInput("A target is a whole number, 0 or more.", field="target")
     period = parse_period(start, end)
-    indicators_store.set_target(store, indicator, period.start or "", period.end or "", int(str(value).strip()))
+    indicators_store.set_target(store, indicator, period.start or "", period.end or "", int(text))
 
 
 def set_coffee_targets(store: Store) -> None:
