@@ -8,9 +8,29 @@
 #   COFFEE_INIT_COUNTRY  ISO country code, e.g. FR
 #   COFFEE_INIT_CITY     the space's city
 # and accepts COFFEE_INIT_SLUG and COFFEE_INIT_ALLOW_PRIVATE_NETWORK=1 (test networks only).
+#
+# When SSL_CERT_FILE is set (compose.yaml: the CA bundle another container writes), the node
+# starts only once that file exists, waiting up to COFFEE_CA_WAIT_SECONDS (default 120): an
+# engine that ignores depends_on conditions must not start it with TLS trusting nothing.
 set -eu
 
 data="${COFFEE_DATA:-/data}"
+
+wait_for_ca_bundle() {
+    limit="${COFFEE_CA_WAIT_SECONDS:-120}"
+    waited=0
+    while [ ! -s "$SSL_CERT_FILE" ]; do
+        if [ "$waited" -ge "$limit" ]; then
+            echo "docker-entrypoint.sh: $SSL_CERT_FILE is still missing after ${limit}s; not starting" >&2
+            exit 1
+        fi
+        if [ "$waited" -eq 0 ]; then
+            echo "docker-entrypoint.sh: waiting for the CA bundle $SSL_CERT_FILE" >&2
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+}
 
 init_node() {
     set -- init "$data" \
@@ -27,6 +47,10 @@ init_node() {
     fi
     coffee-node "$@"
 }
+
+if [ -n "${SSL_CERT_FILE:-}" ]; then
+    wait_for_ca_bundle
+fi
 
 if [ ! -e "$data/node.toml" ] && [ -n "${COFFEE_INIT_URL:-}" ]; then
     init_node

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import json
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 from node import __version__
 from node.commands import COMMAND_MODULES, Result
@@ -33,8 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    return report(args, args.func)
+
+
+def report(args: argparse.Namespace, func: Callable[[argparse.Namespace], Result | None]) -> int:
+    """Run one command: its result printed (text, or JSON with --json), a CoffeeError as one line, the exit code."""
     try:
-        result: Result = args.func(args)
+        result = func(args)
     except CoffeeError as exc:
         print(f"coffee-node {args.command}: {exc.message}", file=sys.stderr)
         return 1

@@ -46,3 +46,37 @@ if [ -x "$venv_python" ] && command -v docker >/dev/null 2>&1 && ! docker compos
   chmod 755 "$compose_plugin"
   rm -rf "$sdist_dir"
 fi
+# A container engine for the image's smoke test (tests/test_deploy.py runs deploy/smoke-test.sh; about
+# 4 minutes on a new machine, 1 once the images are cached): podman from Debian, with runc and debootstrap
+# (the smoke test's stand-in base image where no container registry answers). Only where no engine
+# answers and podman is absent; podman installed here gets a drop-in for what such machines lack: crun
+# refuses hybrid cgroups (v1 with v2 beside it), and root here may not raise RLIMIT_NOFILE and
+# RLIMIT_NPROC to podman's defaults (setrlimit: Operation not permitted), so containers keep the host's
+# limits.
+if ! command -v podman >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then sudo_cmd=""; else sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    podman runc crun uidmap slirp4netns debootstrap >/dev/null
+  dropin=$(mktemp)
+  {
+    echo "# Written by Coffee's tests/setup_tools.sh when it installed podman."
+    echo "[containers]"
+    limits=""
+    pid_max=$(cat /proc/sys/kernel/pid_max)
+    for pair in nofile:n nproc:u; do
+      hard=$(ulimit -H"${pair#*:}")
+      if [ "${pair%%:*}" = nproc ] && { [ "$hard" = unlimited ] || [ "$hard" -gt "$pid_max" ]; }; then
+        hard=$pid_max  # setrlimit refuses more processes than kernel.pid_max here
+      fi
+      [ "$hard" = unlimited ] || limits="$limits${limits:+, }\"${pair%%:*}=$hard:$hard\""
+    done
+    echo "default_ulimits = [$limits]"
+    if [ -d /sys/fs/cgroup/unified ]; then
+      echo "[engine]"
+      echo "runtime = \"runc\""
+    fi
+  } >"$dropin"
+  $sudo_cmd install -D -m 644 "$dropin" /etc/containers/containers.conf.d/coffee-tests.conf
+  rm -f "$dropin"
+fi

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from node.cli import build_parser
+from node.commands.health import local_healthz_url
+from tests.commands import run as run_cli
+from tests.nodes import RunningNode
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -32,8 +38,8 @@ def tool(name: str) -> str:
     return found
 
 
-def run(*argv: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120, **kwargs)  # type: ignore[call-overload]
+def run(*argv: str, timeout: float = 120, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)  # type: ignore[call-overload]
 
 
 # -- static checks -----------------------------------------------------------
@@ -70,30 +76,66 @@ def test_compose_file_is_well_formed_with_three_nodes_behind_caddy() -> None:
         assert f"- {name}.coffee.test" in text, "network alias: nodes reach each other through Caddy"
         assert f"reverse_proxy {name}:8000" in (DEPLOY / "Caddyfile").read_text()
     assert "SSL_CERT_FILE: /ca/bundle.pem" in text
+    published = re.findall(r'^ +- "(.*:\d+:\d+)"$', text, re.M)
+    assert published == ["${COFFEE_PUBLISH_ADDRESS:-127.0.0.1}:80:80", "${COFFEE_PUBLISH_ADDRESS:-127.0.0.1}:443:443"]
 
 
 def dockerfile_stages(text: str) -> list[list[tuple[str, str]]]:
-    """(INSTRUCTION, arguments) per build stage, continuation lines joined."""
-    stages: list[list[tuple[str, str]]] = []
+    """(INSTRUCTION, arguments) per build stage, continuation lines joined; stage 0 is what precedes FROM."""
+    stages: list[list[tuple[str, str]]] = [[]]
     for instruction in re.sub(r"\\\n", " ", text).splitlines():
         if not instruction.strip() or instruction.lstrip().startswith("#"):
             continue
         keyword, _, rest = instruction.strip().partition(" ")
         if keyword.upper() == "FROM":
             stages.append([])
-        stages[-1].append((keyword.upper(), rest.strip()))
+        stages[-1].append((keyword.upper(), re.sub(r"\s+", " ", rest.strip())))
     return stages
 
 
 def test_dockerfile_runs_as_non_root_with_a_healthcheck() -> None:
-    final = dict(dockerfile_stages((DEPLOY / "Dockerfile").read_text())[-1])
-    assert final["FROM"].startswith("python:3.11-slim")
-    assert final["USER"].split(":")[0] not in ("root", "0")
-    assert "/healthz" in final["HEALTHCHECK"] and "python" in final["HEALTHCHECK"]
+    preamble, _build, final_stage = dockerfile_stages((DEPLOY / "Dockerfile").read_text())
+    final = dict(final_stage)
+    assert ("ARG", "PYTHON_IMAGE=python:3.11-slim") in preamble and final["FROM"] == "${PYTHON_IMAGE}"
+    assert final["USER"] == "10001:10001"
+    # The group has the user's number, so nothing in /data is owned by a nameless gid.
+    assert "groupadd --gid 10001 coffee" in final["RUN"] and "--uid 10001 --gid coffee" in final["RUN"]
+    # The health check asks the port of the node's configuration: no port written here.
+    assert final["HEALTHCHECK"].endswith('CMD ["python", "-m", "node.commands.health", "/data"]')
+    assert not re.search(r"\b8000\b", final["HEALTHCHECK"] + final["CMD"])
     assert final["VOLUME"] == "/data" and final["EXPOSE"] == "8000"
     assert final["ENTRYPOINT"] == '["coffee-node"]'
-    assert final["CMD"].startswith('["serve", "/data", "--host", "0.0.0.0"')
+    assert final["CMD"] == '["serve", "/data", "--host", "0.0.0.0"]'
     assert (ROOT / ".dockerignore").is_file()
+
+
+def test_dockerfile_installs_the_locked_dependencies_and_ships_only_the_venv() -> None:
+    _preamble, build, final = dockerfile_stages((DEPLOY / "Dockerfile").read_text())
+    assert build[0] == ("FROM", "${PYTHON_IMAGE} AS build")
+    runs = [args for keyword, args in build if keyword == "RUN"]
+    assert "pip install --no-cache-dir --require-hashes -r deploy/requirements.lock" in runs[0]
+    assert "pip install --no-cache-dir --no-deps --no-build-isolation ." in runs[1]
+    assert "pip uninstall --yes setuptools pip" in runs[1]
+    copies = [args for keyword, args in final if keyword == "COPY"]
+    assert [c for c in copies if c.startswith("--from")] == ["--from=build /opt/coffee /opt/coffee"]
+    assert "!deploy/requirements.lock" in (ROOT / ".dockerignore").read_text().splitlines()
+
+
+def requirement_name(text: str) -> str:
+    return re.split(r"[\s<>=!~\[;]", text.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_the_lock_file_pins_every_dependency_with_hashes() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    lock = (DEPLOY / "requirements.lock").read_text()
+    pins = dict(re.findall(r"^([a-z0-9._-]+)==(\S+) \\$", lock, re.M))
+    wanted = project["project"]["dependencies"] + project["build-system"]["requires"]
+    missing = [name for name in map(requirement_name, wanted) if name not in pins]
+    assert not missing, f"deploy/requirements.lock lacks {missing}: regenerate it (command at its top)"
+    lines = lock.splitlines()
+    unhashed = [line for line, after in zip(lines, lines[1:] + [""])
+                if re.match(r"^[a-z0-9]", line) and not after.strip().startswith("--hash=sha256:")]
+    assert len(pins) > 20 and not unhashed, unhashed
 
 
 def unit_settings(text: str) -> dict[str, list[str]]:
@@ -174,6 +216,76 @@ def test_entrypoint_creates_the_node_once(tmp_path: Path) -> None:
     assert no_init.returncode == 1 and not (tmp_path / "empty").exists()
 
 
+def test_entrypoint_waits_for_the_ca_bundle_before_starting_the_node(tmp_path: Path) -> None:
+    """compose.yaml's nodes trust a bundle another container writes: no start before it exists."""
+    data, bundle = tmp_path / "data", tmp_path / "ca" / "bundle.pem"
+    env = {
+        "PATH": f"{VENV_BIN}:{os.environ['PATH']}", "COFFEE_DATA": str(data), "SSL_CERT_FILE": str(bundle),
+        "COFFEE_INIT_URL": "http://127.0.0.1:9", "COFFEE_INIT_NAME": "Coworking Mons",
+        "COFFEE_INIT_COUNTRY": "BE", "COFFEE_INIT_CITY": "Mons", "COFFEE_CA_WAIT_SECONDS": "1",
+    }
+    gave_up = run("sh", str(DEPLOY / "docker-entrypoint.sh"), "check", str(data), env=env)
+    assert gave_up.returncode == 1 and not data.exists()
+    assert f"{bundle} is still missing after 1s; not starting" in gave_up.stderr
+
+    env["COFFEE_CA_WAIT_SECONDS"] = "120"
+    waiting = subprocess.Popen(["sh", str(DEPLOY / "docker-entrypoint.sh"), "check", str(data)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert waiting.stderr is not None
+        assert f"waiting for the CA bundle {bundle}" in waiting.stderr.readline()
+        assert not data.exists()
+        bundle.parent.mkdir()
+        bundle.write_text(self_signed_pem())
+        out, err = waiting.communicate(timeout=120)
+    finally:
+        waiting.kill()
+    assert waiting.returncode == 0, err
+    assert "Created node 'Coworking Mons'" in out
+
+
+# -- coffee-node health (the image's HEALTHCHECK) -----------------------------
+
+
+async def test_health_asks_the_port_of_the_configuration(node: RunningNode, capsys: pytest.CaptureFixture[str]) -> None:
+    data_dir = str(node.config.data_dir)
+    code, out, _ = await asyncio.to_thread(run_cli, capsys, "health", data_dir)
+    assert code == 0
+    assert out.strip() == f"healthy: http://127.0.0.1:{node.config.port}/healthz answered HTTP 200"
+    # The HEALTHCHECK's form: same answer, without loading the other commands.
+    probe = await asyncio.to_thread(run, sys.executable, "-m", "node.commands.health", data_dir, "--json",
+                                    cwd=ROOT, env={**os.environ, "HTTP_PROXY": "http://127.0.0.1:9"})
+    assert probe.returncode == 0, probe.stderr
+    assert json.loads(probe.stdout) == {"healthy": True, "url": f"http://127.0.0.1:{node.config.port}/healthz",
+                                        "status": 200, "reason": ""}
+
+
+async def test_health_fails_when_the_node_does_not_answer(node: RunningNode, capsys: pytest.CaptureFixture[str]) -> None:
+    await node.stop()
+    code, out, _ = await asyncio.to_thread(run_cli, capsys, "health", str(node.config.data_dir))
+    assert code == 1
+    assert re.fullmatch(rf"unhealthy: http://127\.0\.0\.1:{node.config.port}/healthz is not reachable \(.+\)\n", out)
+    probe = await asyncio.to_thread(run, sys.executable, "-m", "node.commands.health", str(node.config.data_dir),
+                                    cwd=ROOT)
+    assert probe.returncode == 1 and probe.stdout.startswith("unhealthy: ")
+
+
+def test_health_of_a_directory_without_a_node_is_a_one_line_error(tmp_path: Path) -> None:
+    probe = run(sys.executable, "-m", "node.commands.health", str(tmp_path), cwd=ROOT)
+    assert probe.returncode == 1 and probe.stderr.startswith("coffee-node health: no node in ")
+
+
+@pytest.mark.parametrize("host, port, url", [
+    ("0.0.0.0", 9000, "http://127.0.0.1:9000/healthz"),
+    ("::", 8000, "http://127.0.0.1:8000/healthz"),
+    ("", 8000, "http://127.0.0.1:8000/healthz"),
+    ("10.0.0.5", 8000, "http://10.0.0.5:8000/healthz"),
+    ("::1", 8000, "http://[::1]:8000/healthz"),
+])
+def test_health_asks_loopback_when_the_node_listens_everywhere(host: str, port: int, url: str) -> None:
+    assert local_healthz_url(host, port) == url
+
+
 # -- validators, when installed ----------------------------------------------
 
 
@@ -188,6 +300,14 @@ def test_docker_compose_config_is_valid() -> None:
         pytest.skip("the docker compose plugin is not installed (tests/setup_tools.sh installs it)")
     result = run(docker, "compose", "-f", str(DEPLOY / "compose.yaml"), "config", "--quiet")
     assert result.returncode == 0, result.stderr
+    env = {key: value for key, value in os.environ.items() if key != "COFFEE_PUBLISH_ADDRESS"}
+    for address in (None, "0.0.0.0"):
+        if address:
+            env["COFFEE_PUBLISH_ADDRESS"] = address
+        result = run(docker, "compose", "-f", str(DEPLOY / "compose.yaml"), "config", "--format", "json", env=env)
+        ports = json.loads(result.stdout)["services"]["caddy"]["ports"]
+        assert {(port["host_ip"], port["target"]) for port in ports} == {(address or "127.0.0.1", 80),
+                                                                         (address or "127.0.0.1", 443)}
 
 
 def test_systemd_analyze_verifies_the_unit(tmp_path: Path) -> None:
@@ -207,8 +327,7 @@ def test_caddyfile_adapts_and_is_formatted() -> None:
     assert formatted.stdout == (DEPLOY / "Caddyfile").read_text(), "run: caddy fmt --overwrite deploy/Caddyfile"
 
 
-def self_signed(directory: Path) -> None:
-    """fullchain.pem and privkey.pem, so `nginx -t` can load the site's certificate."""
+def self_signed_certificate() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "coffee.example.org")])
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -217,6 +336,16 @@ def self_signed(directory: Path) -> None:
         .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
         .sign(key, hashes.SHA256())
     )
+    return cert, key
+
+
+def self_signed_pem() -> str:
+    return self_signed_certificate()[0].public_bytes(serialization.Encoding.PEM).decode()
+
+
+def self_signed(directory: Path) -> None:
+    """fullchain.pem and privkey.pem, so `nginx -t` can load the site's certificate."""
+    cert, key = self_signed_certificate()
     (directory / "fullchain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     (directory / "privkey.pem").write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -240,3 +369,31 @@ def test_nginx_accepts_the_server_block(tmp_path: Path) -> None:
 def test_shellcheck_passes_on_the_entrypoint() -> None:
     result = run(tool("shellcheck"), str(DEPLOY / "docker-entrypoint.sh"))
     assert result.returncode == 0, result.stdout
+
+
+# -- the image, built and run -------------------------------------------------
+
+SMOKE_SKIPPED = 77  # deploy/smoke-test.sh: no engine answers, or no base image can be had
+
+
+@pytest.mark.container
+def test_the_image_builds_and_runs_end_to_end() -> None:
+    """deploy/smoke-test.sh with Docker or podman, whichever answers: build, init, serve, health check,
+    check, a signed follow between two containers, backup, restore into a new volume."""
+    result = run("bash", str(DEPLOY / "smoke-test.sh"), timeout=1200)
+    if result.returncode == SMOKE_SKIPPED:
+        pytest.skip(result.stderr.strip().splitlines()[-1])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    assert "smoke test passed with" in result.stdout
+
+
+def test_the_smoke_test_says_why_it_cannot_run(tmp_path: Path) -> None:
+    """Without an engine that answers, the script stops at once with the reason (and the test above skips)."""
+    for name in ("bash", "dirname", "date", "tail", "id"):
+        (tmp_path / name).symlink_to(shutil.which(name))  # type: ignore[arg-type]
+    (tmp_path / "docker").write_text("#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n")
+    (tmp_path / "docker").chmod(0o755)
+    result = run(str(tmp_path / "bash"), str(DEPLOY / "smoke-test.sh"), env={"PATH": str(tmp_path)})
+    assert result.returncode == SMOKE_SKIPPED and not result.stdout
+    assert result.stderr == ("smoke-test: cannot run here: no container engine: docker is installed but "
+                             "'docker info' fails: Cannot connect to the Docker daemon; podman is not installed\n")

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 COMMAND_MODULES = [
     "node.commands.setup",
     "node.commands.ops",
+    "node.commands.health",
     "node.commands.federation",
     "node.commands.demo",
     "node.commands.members",

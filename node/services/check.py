@@ -8,12 +8,9 @@ node: the database is opened without migrations, keys are only read.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import os
 import sqlite3
 import stat
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -22,6 +19,7 @@ from federation import keys
 from node import config as config_mod
 from node.config import CONFIG_FILE, DB_FILE, KEYS_DIR, MEDIA_DIR, Config
 from node.errors import ConfigError
+from node.services.healthz import get_healthz
 from node.services.setup import APPLICATION_KEY, SESSION_SECRET, SPACE_KEY
 from node.storage import stats
 
@@ -176,13 +174,9 @@ def deliveries_check(backlog: dict[str, dict[str, int]] | None) -> Check:
 
 def check_healthz(config: Config) -> Check:
     """The public URL through the proxy: proves DNS, TLS and the proxy, not only the process."""
-    url = f"{config.url}/healthz"
-    try:
-        with urllib.request.urlopen(url, timeout=HEALTHZ_TIMEOUT) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        return Check("healthz", WARN, f"{url} answered HTTP {exc.code}; is the proxy pointing at this node?")
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return Check("healthz", WARN, f"{url} is not reachable ({reason}); is the node running and the proxy set up?")
-    return Check("healthz", OK, f"{url} answers {status}")
+    probe = get_healthz(f"{config.url}/healthz", HEALTHZ_TIMEOUT)
+    if probe.status is None:
+        return Check("healthz", WARN, f"{probe.url} is not reachable ({probe.reason}); is the node running and the proxy set up?")
+    if probe.status >= 400:
+        return Check("healthz", WARN, f"{probe.url} answered HTTP {probe.status}; is the proxy pointing at this node?")
+    return Check("healthz", OK, f"{probe.url} answers {probe.status}")
