@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import http.client
 import json
+import logging
 import os
 import re
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import tomllib
@@ -325,6 +329,67 @@ def test_caddyfile_adapts_and_is_formatted() -> None:
     assert '"dial":"lille:8000"' in result.stdout.replace(" ", "")
     formatted = run(caddy, "fmt", str(DEPLOY / "Caddyfile"))
     assert formatted.stdout == (DEPLOY / "Caddyfile").read_text(), "run: caddy fmt --overwrite deploy/Caddyfile"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def local_caddyfile(text: str, tmp_path: Path, upstream: int) -> tuple[str, int]:
+    """deploy/Caddyfile on free ports, its storage in tmp_path, lille.coffee.test proxied to `upstream`."""
+    https_port = free_port()
+    options = f"\n\tadmin off\n\thttp_port {free_port()}\n\thttps_port {https_port}\n\tstorage file_system {tmp_path}/caddy\n"
+    text = text.replace("\tskip_install_trust\n", f"\tskip_install_trust{options}", 1)
+    return text.replace("reverse_proxy lille:8000", f"reverse_proxy 127.0.0.1:{upstream}"), https_port
+
+
+def https_get(port: int, host: str, path: str, ca_file: Path) -> http.client.HTTPResponse:
+    """GET https://HOST:PORT/PATH from 127.0.0.1:PORT, verified against `ca_file` (no DNS for HOST)."""
+    context = ssl.create_default_context(cafile=str(ca_file))
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.sock = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10), server_hostname=host)
+    conn.request("GET", path, headers={"X-Request-Id": "chosen-by-the-client"})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response
+
+
+async def test_caddy_logs_each_request_with_the_id_the_node_logs_and_sends_one_server_header(
+    node: RunningNode, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caddy = tool("caddy")
+    caplog.set_level(logging.INFO, logger="coffee.http")
+    config, port = local_caddyfile((DEPLOY / "Caddyfile").read_text(), tmp_path, node.config.port)
+    (tmp_path / "Caddyfile").write_text(config)
+    access_log = tmp_path / "access.log"
+    with access_log.open("w") as stdout:
+        proxy = subprocess.Popen([caddy, "run", "--config", str(tmp_path / "Caddyfile"), "--adapter", "caddyfile"],
+                                 stdout=stdout, stderr=subprocess.PIPE, text=True, env={**os.environ, "HOME": str(tmp_path)})
+    try:
+        assert proxy.stderr is not None
+        # Ready once the site's certificate exists (Caddy logs it; it exits on a bad config).
+        for line in iter(proxy.stderr.readline, ""):
+            if "certificate obtained successfully" in line and "lille.coffee.test" in line:
+                break
+        root = tmp_path / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+        answer = await asyncio.to_thread(https_get, port, "lille.coffee.test", "/healthz", root)
+        hidden = await asyncio.to_thread(https_get, port, "lille.coffee.test", "/metrics", root)
+    finally:
+        proxy.terminate()
+        proxy.communicate(timeout=30)
+    assert answer.status == 200 and answer.headers.get_all("Server") == ["Caddy"]
+    request_id = answer.headers["X-Request-Id"]
+    assert re.fullmatch(r"[0-9a-f-]{36}", request_id), "Caddy's id replaces the client's"
+    assert hidden.status == 404
+    node_lines = [r for r in caplog.records if r.getMessage() == "http.request"]
+    assert [(r.request_id, r.route) for r in node_lines] == [(request_id, "/healthz")]
+    entries = [json.loads(line) for line in access_log.read_text().splitlines()]
+    logged = [(e["request"]["uri"], e["status"], e["resp_headers"].get("X-Request-Id")) for e in entries
+              if e.get("logger", "").startswith("http.log.access")]
+    assert logged[0] == ("/healthz", 200, [request_id]) and logged[1][:2] == ("/metrics", 404)
 
 
 def self_signed_certificate() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
