@@ -175,15 +175,17 @@ main() {
     echo "engine: $ENGINE ($("$ENGINE" --version))"
     pick_base_image
     step "build $IMAGE from $PYTHON_IMAGE"
-    local format=()
-    [ "$ENGINE" = docker ] || format=(--format docker)  # podman drops HEALTHCHECK from OCI images
-    "$ENGINE" build -q "${format[@]}" --build-arg "PYTHON_IMAGE=$PYTHON_IMAGE" \
+    local options=()
+    # podman drops HEALTHCHECK from OCI images; and its builder (buildah 1.28 in podman 4.3) reused a
+    # cached `COPY --from=build` layer here after the build stage had changed: a stale venv.
+    [ "$ENGINE" = docker ] || options=(--format docker --no-cache)
+    "$ENGINE" build -q "${options[@]}" --build-arg "PYTHON_IMAGE=$PYTHON_IMAGE" \
         -f "$ROOT/deploy/Dockerfile" -t "$IMAGE" "$ROOT" >/dev/null || fail "the image does not build"
     echo "image size: $("$ENGINE" image inspect --format '{{.Size}}' "$IMAGE") bytes"
     "$ENGINE" image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE" | grep -q node.commands.health \
         || fail "the image has no HEALTHCHECK"
 
-    step "the image: user coffee:coffee (10001:10001), no installer"
+    step "the image: user coffee:coffee (10001:10001), no installer, the skills index built in"
     local owner
     # shellcheck disable=SC2016  # expanded by the container's shell
     owner=$("$ENGINE" run --rm --entrypoint sh "$IMAGE" -c 'echo "$(id -un):$(id -gn) $(stat -c %u:%g /data)"')
@@ -192,6 +194,11 @@ main() {
         || "$ENGINE" run --rm --entrypoint python "$IMAGE" -c 'import setuptools' >/dev/null 2>&1; then
         fail "pip or setuptools is in the runtime image"
     fi
+    "$ENGINE" run --rm --no-healthcheck --entrypoint python "$IMAGE" -c 'from node.services.skill_store import index_path
+path = index_path()
+with open(path, "rb") as index:
+    assert str(path).startswith("/opt/coffee/") and index.read(16) == b"SQLite format 3\0", path' \
+        || fail "the skills index is not in the image's venv, readable by the node's user"
 
     local ports port_a port_b
     ports=$(free_ports)

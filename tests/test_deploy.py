@@ -120,6 +120,9 @@ def test_dockerfile_installs_the_locked_dependencies_and_ships_only_the_venv() -
     assert "pip install --no-cache-dir --require-hashes -r deploy/requirements.lock" in runs[0]
     assert "pip install --no-cache-dir --no-deps --no-build-isolation ." in runs[1]
     assert "pip uninstall --yes setuptools pip" in runs[1]
+    # The skills index ships in the venv, readable by the node's user (regression: it was 0600 root).
+    assert runs[2] == ('/opt/coffee/bin/python -I -c '
+                       '"from node.services.skill_store import ensure_index; ensure_index().chmod(0o644)"')
     copies = [args for keyword, args in final if keyword == "COPY"]
     assert [c for c in copies if c.startswith("--from")] == ["--from=build /opt/coffee /opt/coffee"]
     assert "!deploy/requirements.lock" in (ROOT / ".dockerignore").read_text().splitlines()
