@@ -46,8 +46,8 @@ if [ -x "$venv_python" ] && command -v docker >/dev/null 2>&1 && ! docker compos
   chmod 755 "$compose_plugin"
   rm -rf "$sdist_dir"
 fi
-# A container engine for the image's smoke test (tests/test_deploy.py runs deploy/smoke-test.sh; about
-# 4 minutes on a new machine, 1 once the images are cached): podman from Debian, with runc and debootstrap
+# A container engine for the image's smoke test (tests/test_deploy.py runs deploy/smoke-test.sh: 3.5 to
+# 5.5 minutes on a new machine, stand-in base image included; 2 to 3 after): podman from Debian, with runc and debootstrap
 # (the smoke test's stand-in base image where no container registry answers). Only where no engine
 # answers and podman is absent; podman installed here gets a drop-in for what such machines lack: crun
 # refuses hybrid cgroups (v1 with v2 beside it), and root here may not raise RLIMIT_NOFILE and
