@@ -94,6 +94,7 @@ def ensure_index() -> Path:
     os.close(handle)
     try:
         _build(Path(partial))
+        os.chmod(partial, 0o644)  # public data, read by the node's user (mkstemp made it 0600)
         os.replace(partial, path)
     finally:
         if os.path.exists(partial):
