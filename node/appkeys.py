@@ -17,7 +17,7 @@ from node.sessions import Session, SessionCodec
 from node.storage.db import Store
 
 if TYPE_CHECKING:
-    from node.workers import BackfillWorker, DeliveryWorker, DiscoveryWorker, InboxWorker
+    from node.workers import BackfillWorker, DeliveryWorker, DiscoveryWorker, InboxWorker, Worker
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
@@ -35,6 +35,7 @@ DELIVERY: web.AppKey[DeliveryWorker] = web.AppKey("delivery")
 INBOX_WORKER: web.AppKey[InboxWorker] = web.AppKey("inbox_worker")
 BACKFILL: web.AppKey[BackfillWorker] = web.AppKey("backfill")  # the catalogue's workers
 DISCOVERY: web.AppKey[DiscoveryWorker] = web.AppKey("discovery")
+WORKERS: web.AppKey[dict[str, Worker]] = web.AppKey("workers")  # every background loop, by name
 
 # Per-request state, set by the middlewares.
 LANG = web.RequestKey("lang", str)

@@ -17,7 +17,7 @@ from federation.keyfetch import KeyCache, signed_fetcher
 from federation.keys import load_public
 from federation.types import PublicKeyInfo
 from node import __version__
-from node.appkeys import BACKFILL, CLIENT, CONFIG, DELIVERY, DISCOVERY, FETCH, INBOX_WORKER, KEYS, RATE, STORE
+from node.appkeys import BACKFILL, CLIENT, CONFIG, DELIVERY, DISCOVERY, FETCH, INBOX_WORKER, KEYS, RATE, STORE, WORKERS
 from node.config import Config
 from node.ratelimit import RateLimiter
 from node.services import local_actors
@@ -107,6 +107,7 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         announce = EventAnnounceWorker(store, config, on_published=delivery.wake)
         workers = {"delivery": delivery, "inbox": inbox, "backfill": backfill, "discovery": discovery,
                    "event-announce": announce}
+        app[WORKERS] = workers
         tasks = [asyncio.create_task(worker.run(), name=name) for name, worker in workers.items()]
         try:
             yield

@@ -23,10 +23,13 @@ from node.errors import CoffeeError
 from node.services import backfill, discovery, events, local_actors
 from node.services.inbound import InboundContext, dispatch
 from node.storage import activities as activities_store
+from node.storage import catalogue as catalogue_store
 from node.storage import deliveries as deliveries_store
 from node.storage import domains as domains_store
+from node.storage import events as events_store
 from node.storage import inbox as inbox_store
 from node.storage.db import Store
+from node.timeutil import now_iso
 
 log = logging.getLogger("coffee.workers")
 
@@ -52,6 +55,7 @@ class Worker(abc.ABC):
 
     def __init__(self) -> None:
         self._wake = asyncio.Event()
+        self._stepping = True  # until its loop has taken a first look: a node that just started is not idle
 
     def wake(self) -> None:
         self._wake.set()
@@ -60,8 +64,20 @@ class Worker(abc.ABC):
     async def run_once(self) -> int:
         """Do one batch of work; return how many items it handled (0: nothing to do)."""
 
+    def has_due_work(self) -> bool:
+        """Whether its queue holds work it would do now (workers without a queue: never)."""
+        return False
+
+    def idle(self) -> bool:
+        """Not in a step, not woken, nothing due: state read now stays as it is until something new arrives.
+
+        Health checks and tests wait for every worker of a node to be idle before comparing state.
+        """
+        return not self._stepping and not self._wake.is_set() and not self.has_due_work()
+
     async def run(self) -> None:
         while True:
+            self._stepping = True
             try:
                 done = await self.run_once()
             except asyncio.CancelledError:
@@ -69,6 +85,8 @@ class Worker(abc.ABC):
             except Exception:
                 log.exception("worker.crashed_step", extra={"worker": type(self).__name__})
                 done = 0
+            finally:
+                self._stepping = False
             if done:
                 continue
             try:
@@ -99,6 +117,9 @@ class DeliveryWorker(Worker):
         self._bodies.clear()
         await asyncio.gather(*(self._deliver(row, now) for row in rows))
         return len(rows)
+
+    def has_due_work(self) -> bool:
+        return bool(deliveries_store.due(self.store, _iso(datetime.now(timezone.utc)), 1))
 
     def _body(self, activity_id: str) -> bytes | None:
         if activity_id not in self._bodies:
@@ -194,6 +215,9 @@ class InboxWorker(Worker):
             self.on_published()
         return len(rows)
 
+    def has_due_work(self) -> bool:
+        return bool(inbox_store.queued(self.store, limit=1))
+
 
 class BackfillWorker(Worker):
     """Runs the catalogue's backfill jobs (node.services.backfill) one run at a time, oldest first.
@@ -216,6 +240,9 @@ class BackfillWorker(Worker):
         if row["state"] == "done":
             self.on_done(row["space_id"])
         return 1
+
+    def has_due_work(self) -> bool:
+        return catalogue_store.has_due_job(self.store)
 
 
 class DiscoveryWorker(Worker):
@@ -255,3 +282,6 @@ class EventAnnounceWorker(Worker):
         if events.announce_registration_changes(self.store, self.config):
             self.on_published()
         return 0  # wait for the next look either way
+
+    def has_due_work(self) -> bool:
+        return bool(events_store.unannounced(self.store, now_iso()))

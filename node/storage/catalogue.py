@@ -370,15 +370,22 @@ def queue_job(store: Store, space_id: str, lease_until: str | None = None) -> di
     return job(store, space_id)  # type: ignore[return-value]
 
 
+# A due job: queued, running with an expired lease (its owner died), or failed with its retry time reached.
+_DUE_JOB = ("(state = 'queued' OR (state = 'running' AND lease_until < :now)"
+            " OR (state = 'failed' AND retry_at <= :now))")
+
+
+def has_due_job(store: Store) -> bool:
+    return store.conn.execute(f"SELECT 1 FROM backfill_jobs WHERE {_DUE_JOB} LIMIT 1", {"now": now_iso()}).fetchone() is not None
+
+
 def claim_job(store: Store, lease_until: str, space_id: str | None = None) -> dict[str, Any] | None:
-    """Take the oldest due job (queued, running with an expired lease: its owner died, or failed
-    with its retry time reached).
+    """Take the oldest due job (see `_DUE_JOB`).
 
     The UPDATE's WHERE repeats the due condition, so two processes never claim the same job.
     """
     stamp = now_iso()
-    due = ("(state = 'queued' OR (state = 'running' AND lease_until < :now)"
-           " OR (state = 'failed' AND retry_at <= :now))")
+    due = _DUE_JOB
     where, params = (f"{due} AND space_id = :space", {"now": stamp, "space": space_id}) if space_id else (due, {"now": stamp})
     candidate = store.conn.execute(
         f"SELECT id FROM backfill_jobs WHERE {where} ORDER BY coalesce(retry_at, queued_at), id LIMIT 1", params,

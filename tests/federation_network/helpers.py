@@ -26,6 +26,20 @@ async def eventually(check: Callable[[], Any], timeout: float = 5.0, interval: f
         await asyncio.sleep(interval)
 
 
+async def settled(*nodes, timeout: float = 10.0) -> None:
+    """Wait until every background loop of every node is idle (node.workers.Worker.idle): inbox and
+    delivery queues empty, no backfill or discovery running, the event re-announcer with nothing to say.
+
+    All nodes of a test share one event loop, so one look sees them all at the same instant: a
+    delivery in flight keeps its sender's worker busy until the receiver has stored it.
+    Compare stored state only after this.
+    """
+    from node.appkeys import WORKERS
+
+    await eventually(lambda: all(worker.idle() for node in nodes for worker in node.app[WORKERS].values()),
+                     timeout=timeout, interval=0.02)
+
+
 async def cli(*args: str) -> int:
     """Run `coffee-node ...` in a thread (it has its own event loop and DB connection)."""
     return await asyncio.to_thread(main, list(args))
