@@ -16,6 +16,7 @@ from federation.errors import MalformedError, OriginError, TooLargeError, Unsupp
 from federation.types import VerifiedSigner
 
 MAX_BODY_BYTES = 256 * 1024
+MAX_DEPTH = 64  # nesting of arrays and objects; real activities stay under 10
 MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+json", "application/json"})
 ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Application"})
 OWN_OBJECT_ACTIVITIES = frozenset({"Create", "Update", "Delete"})
@@ -38,13 +39,32 @@ def parse(body: bytes) -> dict[str, Any]:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedError(f"body is not JSON: {exc}") from exc
+    except RecursionError as exc:  # a few kB of `[[[[...` under the size cap
+        raise MalformedError("body is nested too deeply") from exc
     if not isinstance(doc, dict):
         raise MalformedError("an activity must be a JSON object")
+    if _depth(doc) > MAX_DEPTH:  # the recursive steps after the signature check (JSON-LD) would overflow
+        raise MalformedError(f"body is nested deeper than {MAX_DEPTH} levels")
     if not isinstance(doc.get("type"), str):
         raise MalformedError("the activity has no type")
     if id_of(doc.get("actor")) is None:
         raise MalformedError("the activity has no actor")
     return doc
+
+
+def _depth(doc: Any) -> int:
+    """How deep arrays and objects nest, measured without recursion."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        value, level = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def id_of(value: Any) -> str | None:

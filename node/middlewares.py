@@ -160,13 +160,18 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         origin = request.headers.get("Origin")
         own = urlsplit(request.app[CONFIG].url)
         bad_origin = origin not in (None, "null") and urlsplit(origin).netloc != own.netloc
-        if not expected or not isinstance(supplied, str) or not hmac.compare_digest(expected, supplied) or bad_origin:
+        if not expected or not isinstance(supplied, str) or not _same_token(expected, supplied) or bad_origin:
             log.info("http.csrf_rejected", extra={"path": request.path})
             gettext = i18n.translations(request[LANG]).gettext
             return error_response(
                 request, 403, gettext("This form has expired or did not come from this site. Reload the page and try again.")
             )
     return await handler(request)
+
+
+def _same_token(expected: str, supplied: str) -> bool:
+    """Constant-time comparison of any text: `compare_digest` refuses non-ASCII str (TypeError, a 500)."""
+    return hmac.compare_digest(expected.encode("utf-8", "surrogatepass"), supplied.encode("utf-8", "surrogatepass"))
 
 
 MIDDLEWARES = [error_middleware, language_middleware, address_middleware, session_middleware, csrf_middleware]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from node.storage import members as members_store
 from tests.web import PASSWORD, add_member, csrf_from, login
 
 
@@ -74,6 +77,41 @@ async def test_open_redirect_is_refused(node) -> None:
     async with http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token,
                                          "next": "//evil.example/"}, allow_redirects=False) as resp:
         assert resp.headers["Location"] == "/"
+
+
+# Browsers drop tabs and newlines from a Location and read a backslash as a slash: each of these is `//evil.example`.
+OFF_SITE = ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/\\evil.example", "/\\/evil.example",
+            "\\/evil.example", "//evil.example", "/\t\\evil.example", " //evil.example", "https://evil.example/"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+async def test_next_with_tabs_newlines_or_backslashes_stays_on_site(node, target) -> None:
+    add_member(node)
+    http = node.client()
+    async with http.get("/lang/fr", params={"next": target}, allow_redirects=False) as resp:
+        assert (resp.status, resp.headers["Location"]) == (303, "/")
+    token = await csrf_from(http, "/login")
+    async with http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token,
+                                         "next": target}, allow_redirects=False) as resp:
+        assert (resp.status, resp.headers["Location"]) == (303, "/")
+    async with http.get("/login", params={"next": target}, allow_redirects=False) as resp:  # signed in: straight on
+        assert (resp.status, resp.headers["Location"]) == (303, "/")
+
+
+async def test_non_ascii_csrf_token_is_a_403_not_a_500(node) -> None:
+    alice = add_member(node)
+    http = node.client()
+    token = await csrf_from(http, "/login")
+    async with http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": "jeton-é"}) as resp:
+        assert resp.status == 403
+    async with http.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token + "é"}) as resp:
+        assert resp.status == 403
+    assert await login(http) == 303
+    async with http.post("/logout", json={}, headers={"X-CSRF-Token": "jeton-é"}) as resp:
+        assert resp.status == 403
+    async with http.get("/me/password", allow_redirects=False) as resp:
+        assert resp.status == 200  # the session is untouched
+    assert members_store.get(node.store, alice["id"]) == alice
 
 
 async def test_language_from_header_and_switcher(node) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from urllib.parse import quote
 
 from aiohttp import web
@@ -38,8 +39,13 @@ def admin_required(handler: Handler) -> Handler:
     return wrapper
 
 
+# Browsers drop tabs and newlines from a Location and read a backslash as `/`: `/<TAB>/evil.example`
+# and `/\evil.example` both mean `//evil.example`. Controls, spaces and backslashes never occur in our paths.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
+
+
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only local paths: `next=//evil.example` or `https://evil.example` go to `default`."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only local paths: `next=//evil.example`, `https://evil.example` or `/<TAB>/evil.example` go to `default`."""
+    if not target or not target.startswith("/") or target.startswith("//") or _UNSAFE_IN_NEXT.search(target):
         return default
     return target
