@@ -95,7 +95,7 @@ def check_origin(activity: dict[str, Any], signer: VerifiedSigner) -> str | None
         object_id = id_of(obj)
         if object_id is None:
             raise MalformedError(f"{kind} without an object id")
-        origin.require_same_origin(object_id, actor, f"{kind} object")
+        origin.require_same_origin(actor, object_id, f"{kind} object")
         if kind == "Update" and isinstance(obj, dict) and obj.get("type") in ACTOR_TYPES and object_id != actor:
             raise OriginError(f"{actor} cannot update another actor ({object_id})")
     elif kind == "Undo":
@@ -105,7 +105,7 @@ def check_origin(activity: dict[str, Any], signer: VerifiedSigner) -> str | None
             raise MalformedError("Undo without an object")
         if inner_actor is not None and inner_actor != actor:
             raise OriginError(f"{actor} cannot undo an activity of {inner_actor}")
-        origin.require_same_origin(inner_id, actor, "undone activity")
+        origin.require_same_origin(actor, inner_id, "undone activity")
     elif kind in ("Accept", "Reject") and isinstance(obj, dict):
         target = id_of(obj.get("object"))
         if target is not None and target != actor:

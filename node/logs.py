@@ -26,7 +26,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "event": record.getMessage(),
         }
-        line.update(_fields(record))
+        for key, value in _fields(record).items():  # an extra named like a line field is kept beside it
+            line[f"{key}_field" if key in line else key] = value
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str, ensure_ascii=False)

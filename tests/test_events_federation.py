@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+import logging
 from typing import Any
 
 import pytest
 
 from node.appkeys import DELIVERY
 from node.errors import InvalidInput
+from node.logs import JsonFormatter
 from node.services import events as ev
 from node.services.inbound import InboundContext, dispatch, load_handlers
 from node.storage import events as events_store
@@ -294,6 +296,19 @@ async def test_a_bare_id_delete_removes_a_remote_event_mobilizon_style() -> None
     assert await deliver(store, "Delete", MOBILIZON_EVENT["id"])
     assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["deleted_at"]
     assert not await deliver(store, "Delete", "https://mobilizon.example/events/never-seen")  # stored and ignored
+
+
+async def test_event_log_lines_keep_their_event_name(caplog) -> None:
+    """An `event` extra used to overwrite the JSON line's `event` (its name): `event.deleted` read as a URL."""
+    store = make_store()
+    follows_store.put(store, "https://esco.test/", MOBILIZON_ACTOR, "https://esco.test/activities/f1", "accepted")
+    await deliver(store, "Create", MOBILIZON_EVENT)
+    caplog.set_level(logging.INFO, logger="coffee.inbound")
+    assert await deliver(store, "Delete", MOBILIZON_EVENT["id"])
+    lines = [json.loads(JsonFormatter().format(record)) for record in caplog.records]
+    deleted = [line for line in lines if line["event"] == "event.deleted"]
+    assert deleted and deleted[0]["event_id"] == MOBILIZON_EVENT["id"]
+    assert all(line["event"].startswith(("event.", "inbox.", "follow.")) for line in lines), lines
 
 
 async def test_twenty_joins_from_another_node_fill_exactly_the_capacity(node_factory) -> None:

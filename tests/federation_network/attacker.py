@@ -28,6 +28,7 @@ class Attacker:
     hits: list[str] = field(default_factory=list)
     content_type: str = "application/activity+json"  # what documents are served as
     redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
+    last_answer: str = ""  # the body of the last answer to `post`
 
     @property
     def actor(self) -> str:
@@ -54,6 +55,7 @@ class Attacker:
             payload = payload.replace(b"Mallory", b"Mallorx")
         async with aiohttp.ClientSession() as http:
             async with http.post(inbox, data=payload, headers=signed) as resp:
+                self.last_answer = await resp.text()
                 return resp.status
 
     async def stop(self) -> None:

@@ -108,6 +108,20 @@ async def test_deeply_nested_json_under_the_cap_is_a_400(network, attacker) -> N
     assert await snapshot(lille, tournai) == before
 
 
+async def test_origin_rejections_name_each_id_in_its_place(network, attacker) -> None:
+    """Operators read these: the offending object is named as the object, the actor as the actor."""
+    lille, tournai = network
+    claire = f"{tournai.url}/@claire"
+    assert await attacker.post(f"{lille.url}/inbox", create_person(attacker.actor, claire)) == 403
+    assert json.loads(attacker.last_answer)["error"] == (
+        f"Create object {claire!r} is not on the origin of {attacker.actor!r}")
+    undo = {"id": f"{attacker.actor}/undo/1", "type": "Undo", "actor": attacker.actor,
+            "object": {"id": f"{tournai.url}/activities/f", "type": "Follow"}}
+    assert await attacker.post(f"{lille.url}/inbox", undo) == 403
+    assert json.loads(attacker.last_answer)["error"] == (
+        f"undone activity {tournai.url + '/activities/f'!r} is not on the origin of {attacker.actor!r}")
+
+
 async def test_unsigned_post_is_401(network) -> None:
     lille, _ = network
     async with lille.client().post("/inbox", data=b'{"type":"Create","actor":"x"}',

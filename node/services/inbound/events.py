@@ -51,7 +51,7 @@ async def on_announce(ctx: InboundContext) -> None:
     and its organiser, not the announcer, owns it here."""
     if not ctx.object_id or local_actors.is_local(ctx.config, ctx.object_id):
         return
-    fields = {"event": ctx.object_id, "actor": ctx.actor}
+    fields = {"event_id": ctx.object_id, "actor": ctx.actor}
     if not follows_origin_of(ctx.store, ctx.actor):
         log.info("event.announce_ignored", extra=fields | {"reason": "not followed"})
         return
@@ -86,7 +86,7 @@ async def store_peer_event(store: Store, config: Config, fetch: Fetch, parsed: d
     if not parsed["id"] or local_actors.is_local(config, parsed["id"]):
         return
     existing = events_store.get_by_ap_id(store, parsed["id"])
-    fields = {"event": parsed["id"], "actor": sender}
+    fields = {"event_id": parsed["id"], "actor": sender}
     if existing is not None and not (announced or events_service.remote_owner(existing, sender)):
         log.info("event.update_ignored_not_owner", extra=fields)
         return
@@ -110,7 +110,7 @@ async def store_peer_event(store: Store, config: Config, fetch: Fetch, parsed: d
 @handler("Delete", "Event")
 async def on_delete_event(ctx: InboundContext) -> None:
     if ctx.object_id and events_service.delete_remote(ctx.store, ctx.object_id, ctx.actor):
-        log.info("event.deleted", extra={"event": ctx.object_id, "actor": ctx.actor})
+        log.info("event.deleted", extra={"event_id": ctx.object_id, "actor": ctx.actor})
 
 
 @handler("Join")
@@ -123,7 +123,7 @@ async def on_join(ctx: InboundContext) -> None:
         country=events_service.actor_country(actor["document"]), join_activity_id=ctx.activity.get("id"),
     )
     status = events_service.receive_join(ctx.store, ctx.config, ctx.object_id, attendee)
-    log.info("event.join", extra={"event": ctx.object_id, "actor": ctx.actor, "status": status})
+    log.info("event.join", extra={"event_id": ctx.object_id, "actor": ctx.actor, "status": status})
 
 
 @handler("Leave")
