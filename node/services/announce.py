@@ -33,10 +33,14 @@ def _audience(config: Config, actor_id: str, public: bool) -> dict[str, list[str
     return {"to": followers, "cc": []}
 
 
-def _recipients(store: Store, config: Config, actor_id: str) -> list[str]:
+def _recipients(store: Store, config: Config, actor_id: str, public: bool) -> list[str]:
+    """Followers of the space and of the actor; for a `network` member, only those of the network
+    (a person following the space from elsewhere must not receive a profile it may not read)."""
     ids = publication.follower_ids(store, local_actors.space_id(config))
     if actor_id != local_actors.space_id(config):
         ids += publication.follower_ids(store, actor_id)
+    if not public:
+        ids = [i for i in ids if publication.is_network_peer(store, config, publication.domain_of(i))]
     return list(dict.fromkeys(ids))
 
 
@@ -53,14 +57,14 @@ def member_changed(store: Store, config: Config, before: dict[str, Any] | None, 
         return None
     username = (after or before)["username"]  # type: ignore[index]
     actor_id = local_actors.member_id(config, username)
-    recipients = _recipients(store, config, actor_id)
+    public = (after if now else before)["visibility"] == "public"  # type: ignore[index]
+    recipients = _recipients(store, config, actor_id, public)
     if not now:
-        return _delete_member(store, config, actor_id, recipients, public=before["visibility"] == "public")  # type: ignore[index]
+        return _delete_member(store, config, actor_id, recipients, public=public)
     tombstones_store.remove(store, actor_id)
     doc = publication.member_doc(store, config, after, label_for)  # type: ignore[arg-type]
     doc.pop("@context", None)
-    activity = {"type": "Update" if was else "Create", "object": doc,
-                **_audience(config, actor_id, after["visibility"] == "public")}  # type: ignore[index]
+    activity = {"type": "Update" if was else "Create", "object": doc, **_audience(config, actor_id, public)}
     return outbox.publish(store, config, activity, actor_id=actor_id, recipients=recipients)
 
 
@@ -69,8 +73,8 @@ def member_deleted(store: Store, config: Config, member: dict[str, Any]) -> str 
     if not on_network(member):
         return None
     actor_id = local_actors.member_id(config, member["username"])
-    return _delete_member(store, config, actor_id, _recipients(store, config, actor_id),
-                          public=member["visibility"] == "public")
+    public = member["visibility"] == "public"
+    return _delete_member(store, config, actor_id, _recipients(store, config, actor_id, public), public=public)
 
 
 def _delete_member(store: Store, config: Config, actor_id: str, recipients: list[str], *, public: bool) -> str:

@@ -17,6 +17,8 @@ from node.storage import follows as follows_store
 from node.storage.db import Store
 
 log = logging.getLogger("coffee.federation")
+# What a space is on the fediverse: the only actors a space follows, and the only ones that make a network.
+SPACE_ACTOR_TYPES = frozenset({"Organization", "Group", "Service"})
 
 
 def follow(store: Store, config: Config, follower: str, remote: dict[str, Any]) -> dict[str, Any]:

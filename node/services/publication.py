@@ -1,8 +1,9 @@
 """What our actors publish, and who may read it.
 
 `public` members are readable by anyone; `network` members only by nodes of
-the network (a signed fetch from a domain that follows us or that we follow);
-`local` members do not exist for the network (404), deleted ones are 410.
+the network (a signed fetch from a domain of a space that we follow and that
+follows us, or of a trusted space: see `is_network_peer`); `local` members do
+not exist for the network (404), deleted ones are 410.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from node import __version__
 from node.config import Config
 from node.errors import Gone, NotFound
 from node.services import actor_documents, local_actors
+from node.services.follows import SPACE_ACTOR_TYPES
 from node.storage import activities as activities_store
 from node.storage import follows as follows_store
 from node.storage import members as members_store
@@ -31,20 +33,27 @@ def main_language(store: Store) -> str:
 
 
 def is_network_peer(store: Store, config: Config, domain: str | None) -> bool:
-    """A domain is part of our network when one of its actors follows us (accepted) or we follow, or
-    asked to follow, one of them: whoever we ask must be able to see who is asking."""
+    """Whether a domain is in this node's network: a space of it (an Organization, Group or Service,
+    never a Person) and our space follow each other, both accepted; or it holds one of our trusted spaces.
+
+    An accepted follower alone does not count: follows are accepted automatically by default, so any
+    fediverse account would be "network". Following back is the admin's choice of a peer.
+    """
     if not domain:
         return False
-    theirs = [f"http://{domain}/%", f"https://{domain}/%"]
-    ours = config.url + "/%"
-    row = store.db.execute(
-        """SELECT 1 FROM follows WHERE
-               (state = 'accepted' AND followee LIKE ? AND (follower LIKE ? OR follower LIKE ?))
-            OR (state IN ('accepted', 'pending') AND follower LIKE ? AND (followee LIKE ? OR followee LIKE ?))
-           LIMIT 1""",
-        [ours, *theirs, ours, *theirs],
-    ).fetchone()
-    return row is not None
+    if domain in trusted_domains(config):
+        return True
+    return follows_store.mutual_on_domain(store, local_actors.space_id(config), domain, SPACE_ACTOR_TYPES)
+
+
+def trusted_domains(config: Config) -> set[str]:
+    """The domains of `[federation] trusted_spaces` (actor URLs, or `acct:` handles: the part after `@`)."""
+    domains = set()
+    for entry in config.trusted_spaces:
+        domain = domain_of(entry) if entry.startswith(("https://", "http://")) else entry.rpartition("@")[2].lower()
+        if domain:
+            domains.add(domain)
+    return domains
 
 
 def federated_member(store: Store, config: Config, username: str, viewer_domain: str | None) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from node.storage.db import Store
 from node.timeutil import now_iso
@@ -49,6 +49,20 @@ def following(store: Store, follower: str, state: str | None = "accepted") -> li
     return list(store.db.query("SELECT * FROM follows WHERE follower = ? AND state = ? ORDER BY id", [follower, state]))
 
 
+
+
+def mutual_on_domain(store: Store, local: str, domain: str, types: Iterable[str]) -> bool:
+    """Whether `local` and an actor of one of `types` on `domain` follow each other, both accepted."""
+    kinds = sorted(types)
+    marks = ",".join("?" * len(kinds))
+    row = store.conn.execute(
+        f"""SELECT 1 FROM actors a
+              JOIN follows ours ON ours.followee = a.id AND ours.follower = ? AND ours.state = 'accepted'
+              JOIN follows theirs ON theirs.follower = a.id AND theirs.followee = ? AND theirs.state = 'accepted'
+            WHERE a.domain = ? AND a.type IN ({marks}) LIMIT 1""",
+        [local, local, domain, *kinds],
+    ).fetchone()
+    return row is not None
 
 
 def remove_actor(store: Store, actor_id: str) -> None:

@@ -58,6 +58,14 @@ class Attacker:
                 self.last_answer = await resp.text()
                 return resp.status
 
+    async def get(self, url: str) -> tuple[int, Any]:
+        """A signed GET, as a server fetching a document: (status, JSON body or None)."""
+        signed = httpsig.sign_request("GET", url, {"Accept": "application/activity+json"}, None,
+                                      key_id=self.key_id, private_key=self.key)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url, headers=signed) as resp:
+                return resp.status, await resp.json(content_type=None) if resp.status == 200 else None
+
     async def stop(self) -> None:
         await self.runner.cleanup()
 

@@ -57,6 +57,12 @@ async def follow(follower_node, followee_node) -> None:
         "SELECT 1 FROM follows WHERE followee = ? AND state = 'accepted'", [followee_id]).fetchone())
 
 
+async def peer(a, b) -> None:
+    """Make two spaces network peers: each follows the other (see node.services.publication.is_network_peer)."""
+    await follow(a, b)
+    await follow(b, a)
+
+
 def set_member(node, username: str, **fields: Any) -> dict:
     """Create or change a member through storage and publish what it means, as the services do."""
     before = members_store.get_by_username(node.store, username)

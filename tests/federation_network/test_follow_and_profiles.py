@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from node.storage import actors as actors_store
-from tests.federation_network.helpers import eventually, follow, set_member
+from tests.federation_network.helpers import eventually, follow, set_member, settled
 
 WEB_DEV = "http://data.europa.eu/esco/skill/69bbd53f-fbb0-4476-b4b2-ef7844464e28"
 
@@ -18,16 +16,17 @@ async def test_follow_by_acct_then_member_create_update_delete(node_factory) -> 
     await follow(lille, tournai)
     assert tournai.store.db.execute(
         "SELECT state FROM follows WHERE follower = ?", [f"{lille.url}/"]).fetchone()[0] == "accepted"
+    # and Tournai follows Lille back: they are peers, each in the other's network
+    await follow(tournai, lille)
 
     # When a Tournai member opts into the network
     member_id = f"{tournai.url}/@claire"
-    started = time.monotonic()
     set_member(tournai, "claire", display_name="Claire Dubois", visibility="network",
                languages=["fr", "nl"], skills_offered=[WEB_DEV])
-    # Then Lille holds the profile within a second
-    stored = await eventually(lambda: actors_store.get(lille.store, member_id), timeout=1.0)
-    assert time.monotonic() - started < 1.0
-    assert stored["name"] == "Claire Dubois"
+    # Then Lille holds the profile once the delivery is through (no clock: a loaded machine is slow, not wrong)
+    await settled(lille, tournai)
+    stored = actors_store.get(lille.store, member_id)
+    assert stored is not None and stored["name"] == "Claire Dubois"
     assert stored["document"]["knowsAbout"] in (WEB_DEV, [WEB_DEV])
 
     # When she edits it, Lille sees the edit

@@ -15,13 +15,16 @@ log = logging.getLogger("coffee.inbound")
 
 
 def _followable(ctx: InboundContext, target: str | None) -> bool:
-    """The space can always be followed; a member only while federated."""
+    """The space can always be followed; a member only while federated, and a `network` one only from the network."""
     config = ctx.config
     if target == local_actors.space_id(config):
         return True
     username = local_actors.username_of(config, target or "")
     member = members_store.get_by_username(ctx.store, username) if username else None
-    return bool(member and member["status"] == "active" and member["visibility"] in publication.NETWORK_VISIBILITIES)
+    if not member or member["status"] != "active" or member["visibility"] not in publication.NETWORK_VISIBILITIES:
+        return False
+    return member["visibility"] == "public" or publication.is_network_peer(ctx.store, config,
+                                                                          publication.domain_of(ctx.actor))
 
 
 @handler("Follow")
