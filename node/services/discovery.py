@@ -161,6 +161,9 @@ async def follow_trusted(store: Store, config: Config, client: Any, fetch: Fetch
         except (FederationError, CoffeeError) as exc:
             log.info("discovery.trusted_unreachable", extra={"entry": entry, "reason": str(exc)})
             continue
+        if remote["type"] not in follows_service.SPACE_ACTOR_TYPES:
+            log.info("discovery.trusted_not_a_space", extra={"entry": entry, "type": remote["type"]})
+            continue
         trusted.append(remote["id"])
         if remote["id"] not in following and not local_actors.is_local(config, remote["id"]):
             follows_service.follow(store, config, space, remote)

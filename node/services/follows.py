@@ -25,6 +25,9 @@ def follow(store: Store, config: Config, follower: str, remote: dict[str, Any]) 
     """`follower` (one of ours) asks to follow a remote actor; the row stays pending until Accept."""
     if local_actors.is_local(config, remote["id"]):
         raise InvalidInput("A node does not follow itself.")
+    if follower == local_actors.space_id(config) and remote["type"] not in SPACE_ACTOR_TYPES:
+        raise InvalidInput("%(actor)s is not a space: a space follows only other spaces.", field="target",
+                           actor=remote["id"])
     existing = follows_store.get(store, follower, remote["id"])
     if existing and existing["state"] == "accepted":
         raise Conflict("Already following %(actor)s.", actor=remote["id"])

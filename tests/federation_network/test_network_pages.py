@@ -173,3 +173,26 @@ def test_a_private_address_is_explained_not_quoted() -> None:
     error = follows_service.unreachable("space@10.0.0.7", UnsafeAddressError("refusing 10.0.0.7: not a public address"))
     fr = error.translated(i18n.translations("fr").gettext)
     assert "10.0.0.7" in fr and "réseau privé" in fr and "refusing" not in fr
+
+
+async def test_the_admin_follow_form_refuses_a_person(node_factory) -> None:
+    """A space follows spaces: a member's handle (a Person) is refused and nothing is stored or sent."""
+    from tests.federation_network.helpers import set_member, settled
+
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
+    set_member(tournai, "claire", display_name="Claire", visibility="public")
+    add_member(lille, "boss", role="admin")
+    http = lille.client()
+    assert await login(http, "boss") == 303
+    await settled(lille, tournai)
+    tables = ("follows", "activities", "deliveries")
+    before = {t: lille.store.conn.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
+    for target in (f"acct:claire@{tournai.config.domain}", f"{tournai.url}/@claire"):
+        status, body, _l = await submit(http, "/admin/federation", "/admin/federation/follow", {"target": target})
+        assert status == 400 and "is not a space" in body, target
+    await settled(lille, tournai)
+    assert {t: lille.store.conn.execute(f"SELECT * FROM {t}").fetchall() for t in tables} == before
+    assert tournai.store.conn.execute("SELECT count(*) FROM follows").fetchone()[0] == 0
+    async with http.get("/admin/federation") as resp:
+        assert "Claire" not in await resp.text()
