@@ -125,7 +125,7 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     codec = request.app[SESSIONS]
     session = codec.loads(request.cookies.get(COOKIE_NAME))
     request[SESSION] = session
-    request[USER] = current_member(request.app[STORE], session.get("uid"))
+    request[USER] = current_member(request.app[STORE], session.get("uid"), session.get("sv", 0))
     try:
         response = await handler(request)
     except web.HTTPException as exc:

@@ -1,6 +1,7 @@
 """Sessions in an encrypted, authenticated cookie (Fernet); nothing stored server side.
 
-The cookie carries the member id, the CSRF token and the issue time. It is
+The cookie carries the member id, the member's session version (raised to sign out
+every session, node.services.accounts), the CSRF token and the issue time. It is
 HttpOnly, SameSite=Lax, and Secure whenever the node's URL is https.
 """
 
@@ -40,10 +41,12 @@ class Session(dict):
             self["csrf"] = secrets.token_urlsafe(32)
         return self["csrf"]
 
-    def login(self, member_id: int) -> None:
-        """Start an authenticated session with a fresh CSRF token (no fixation)."""
+    def login(self, member_id: int, version: int) -> None:
+        """Start an authenticated session with a fresh CSRF token (no fixation); `version` is the member's
+        session version, so raising it ends this session."""
         self.clear()
         self["uid"] = member_id
+        self["sv"] = version
         self["csrf"] = secrets.token_urlsafe(32)
         self.changed = True
 

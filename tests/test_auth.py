@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from yarl import URL
 
 from node.storage import members as members_store
 from tests.web import PASSWORD, add_member, csrf_from, login
@@ -68,6 +69,34 @@ async def test_password_change_checks_current_and_length(node) -> None:
         assert resp.status == 200
     assert await login(node.client(), password="a new long password") == 303
     assert await login(node.client(), password=PASSWORD) == 401
+
+
+async def test_a_password_change_signs_out_every_other_session(node) -> None:
+    """Sessions live in the cookie: without a per-member version, a stolen or forgotten one outlived the password."""
+    alice = add_member(node)
+    laptop, phone = node.client(), node.client()
+    assert await login(laptop) == 303 and await login(phone) == 303
+    old_cookie = laptop.cookie_jar.filter_cookies(URL(node.url))["coffee_session"].value
+    token = await csrf_from(laptop, "/me/password")
+    new = "a brand new passphrase"
+    async with laptop.post("/me/password", data={"csrf_token": token, "current_password": PASSWORD,
+                                                  "new_password": new, "confirm_password": new}) as resp:
+        assert resp.status == 200
+    async with laptop.get("/me/password", allow_redirects=False) as resp:
+        assert resp.status == 200  # the session that changed it goes on
+    async with phone.get("/me/password", allow_redirects=False) as resp:
+        assert resp.status == 303 and resp.headers["Location"].startswith("/login")
+    replay = node.client()
+    replay.cookie_jar.update_cookies({"coffee_session": old_cookie})
+    async with replay.get("/me/password", allow_redirects=False) as resp:
+        assert resp.status == 303  # the laptop's cookie from before the change is dead too
+    after = members_store.get(node.store, alice["id"])
+    phone_token = await csrf_from(phone, "/login")
+    async with phone.post("/me/password", allow_redirects=False, data={
+            "csrf_token": phone_token, "current_password": new, "new_password": "x" * 20, "confirm_password": "x" * 20}) as resp:
+        assert resp.status == 303  # to the login page: nothing changed
+    assert members_store.get(node.store, alice["id"]) == after
+    assert await login(node.client(), password=new) == 303
 
 
 async def test_open_redirect_is_refused(node) -> None:

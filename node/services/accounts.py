@@ -32,26 +32,32 @@ def check_new_password(password: str) -> None:
         raise InvalidInput("The password is too long.", field="password")
 
 
-def set_password(store: Store, member_id: int, password: str) -> None:
+def set_password(store: Store, member_id: int, password: str) -> int:
+    """Set a new password and sign out every session of the member; return the new session version
+    (the caller's own session carries it to stay signed in)."""
     check_new_password(password)
-    members_store.update(store, member_id, password_hash=hash_password(password))
+    password_hash = hash_password(password)
+    with store.transaction():
+        members_store.update(store, member_id, password_hash=password_hash)
+        return members_store.revoke_sessions(store, member_id)
 
 
-def change_password(store: Store, member: dict[str, Any], current: str, new: str) -> None:
+def change_password(store: Store, member: dict[str, Any], current: str, new: str) -> int:
     if not verify_password(current, member["password_hash"]):
         raise InvalidInput("The current password is wrong.", field="current_password")
-    set_password(store, member["id"], new)
+    return set_password(store, member["id"], new)
 
 
-def current_member(store: Store, member_id: Any) -> dict[str, Any] | None:
-    """The member behind a session, only while active (suspension ends sessions at once).
+def current_member(store: Store, member_id: Any, session_version: Any = 0) -> dict[str, Any] | None:
+    """The member behind a session, only while active (suspension ends sessions at once) and while the
+    session has the member's current version (a password change ends the others).
 
     The first request of each day also records the day: NodeInfo counts active users with it.
     """
     if not isinstance(member_id, int):
         return None
     member = members_store.get(store, member_id)
-    if member is None or member["status"] != "active":
+    if member is None or member["status"] != "active" or member["session_version"] != session_version:
         return None
     today = now().date().isoformat()
     if members_store.last_active_on(store, member_id) != today:

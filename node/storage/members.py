@@ -60,6 +60,12 @@ def count_active(store: Store, where: str, params: Iterable[Any], *, since: str)
     return store.db.execute(sql, [*params, since]).fetchone()[0]
 
 
+def revoke_sessions(store: Store, member_id: int) -> int:
+    """Raise the member's session version (every cookie with an older one stops working); return the new one."""
+    store.conn.execute("UPDATE members SET session_version = session_version + 1 WHERE id = ?", [member_id])
+    return store.conn.execute("SELECT session_version FROM members WHERE id = ?", [member_id]).fetchone()[0]
+
+
 def delete(store: Store, member_id: int) -> None:
     store.db["members"].delete(member_id)
 

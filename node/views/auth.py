@@ -27,7 +27,7 @@ async def login_submit(request: web.Request) -> web.Response:
     except CoffeeError as exc:
         error = exc.translated(i18n.translations(request[LANG]).gettext)
         return render(request, "login.html", {"next": target, "error": error, "username": username}, status=401)
-    request[SESSION].login(member["id"])
+    request[SESSION].login(member["id"], member["session_version"])
     raise web.HTTPSeeOther(target)
 
 
@@ -48,11 +48,11 @@ async def password_submit(request: web.Request) -> web.Response:
     try:
         if new != confirm:
             raise InvalidInput("The two new passwords differ.", field="confirm_password")
-        accounts.change_password(request.app[STORE], request[USER], str(form.get("current_password", "")), new)
+        version = accounts.change_password(request.app[STORE], request[USER], str(form.get("current_password", "")), new)
     except CoffeeError as exc:
         error = exc.translated(i18n.translations(request[LANG]).gettext)
         return render(request, "password.html", {"error": error, "done": False}, status=400)
-    request[SESSION].login(request[USER]["id"])  # fresh session after a credential change
+    request[SESSION].login(request[USER]["id"], version)  # fresh session; every other one is signed out
     return render(request, "password.html", {"error": None, "done": True})
 
 

@@ -60,5 +60,5 @@ async def invite_accept(request: web.Request) -> web.Response:
     except CoffeeError as exc:
         context = _context(member, visibility or member["visibility"], _message(request, exc))
         return _private(render(request, "invite.html", context, status=exc.status))
-    request[SESSION].login(member["id"])
+    request[SESSION].login(member["id"], member["session_version"])
     raise web.HTTPSeeOther("/me/edit?welcome=1", headers=PRIVATE_HEADERS)

@@ -1,0 +1,8 @@
+"""Sessions can be revoked: a cookie is valid only while it carries its member's current
+`session_version`; changing the password raises it, which signs out every other session."""
+
+import sqlite_utils
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    db.executescript("ALTER TABLE members ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;")
