@@ -2,9 +2,11 @@
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE space (
             id INTEGER PRIMARY KEY CHECK (id = 1),

@@ -10,9 +10,11 @@ text search may find are in it: local members, and remote ones not `indexable: f
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE catalogue (
             id INTEGER PRIMARY KEY,                      -- stable rowid for the FTS index (VACUUM renumbers implicit ones)

@@ -7,9 +7,11 @@ recomputes it in the same transaction as every change it depends on.
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE events (
             id INTEGER PRIMARY KEY,

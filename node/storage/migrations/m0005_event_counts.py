@@ -9,9 +9,11 @@ attendees come from).
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(db,
         """
         ALTER TABLE events ADD COLUMN announced_participants INTEGER;
         ALTER TABLE events ADD COLUMN announced_cross_border INTEGER;

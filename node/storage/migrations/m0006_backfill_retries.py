@@ -3,9 +3,11 @@
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(db,
         """
         ALTER TABLE backfill_jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE backfill_jobs ADD COLUMN retry_at TEXT;

@@ -3,6 +3,8 @@
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript("ALTER TABLE members ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;")
+    run_script(db, "ALTER TABLE members ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;")
