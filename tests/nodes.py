@@ -61,6 +61,10 @@ class RunningNode:
     async def restart(self) -> None:
         """Stop and start again on the same port and data dir (a process restart)."""
         await self.stop()
+        await self.start_again()
+
+    async def start_again(self) -> None:
+        """Serve again on the same port and data dir after `stop()`."""
         self.sock = bind_socket_to(self.config.port)
         self.runner = await start(load(self.config.data_dir), sock=self.sock)
 

@@ -14,7 +14,7 @@ from node.services import event_documents as docs
 from node.services import events as ev
 from node.services.fields import KNOWN_LANGUAGES
 from schemas import SCHEMAS_DIR
-from tests.test_events import CONFIG, make_store, values
+from tests.test_events import CONFIG, Y, make_store, values
 
 AS = "http://www.w3.org/ns/activitystreams#"
 SCHEMA = "http://schema.org#"
@@ -153,7 +153,7 @@ def test_a_broken_document_fails_the_schema() -> None:
 def test_document_content() -> None:
     event = variants()[1]
     doc = docs.event_to_ap(event, CONFIG.url)
-    assert doc["startTime"] == "2027-03-10T18:00:00+01:00" and doc["timezone"] == "Europe/Brussels"
+    assert doc["startTime"] == f"{Y}-03-10T18:00:00+01:00" and doc["timezone"] == "Europe/Brussels"
     assert doc["contentMap"]["fr"] == "<p>Ligne 1<br>ligne 2</p><p>&lt;b&gt;pas du HTML&lt;/b&gt;</p>"
     assert "18:00" in doc["summary"] and "ESCO, Rue de la Tannerie 1, 7500 Tournai, BE" in doc["summary"]
     assert set(doc["summaryMap"]) == {"fr", "nl"}
@@ -177,7 +177,7 @@ def test_json_ld_expansion_gives_the_standard_iris() -> None:
                 FEP + "joinMode", FEP + "organizers", FEP + "eventStatus", MZ + "participantCount", MZ + "isOnline",
                 COFFEE + "crossBorder", ICAL + "status"):
         assert iri in node, iri
-    assert node[AS + "startTime"][0]["@value"] == "2027-03-10T18:00:00+01:00"
+    assert node[AS + "startTime"][0]["@value"] == f"{Y}-03-10T18:00:00+01:00"
     assert node[FEP + "eventStatus"] == [{"@id": FEP + "EventScheduled"}]
     assert {"@value": "Grensoverschrijdende afterwork", "@language": "nl"} in node[AS + "name"]
     [place] = node[AS + "location"]

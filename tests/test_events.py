@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,19 @@ from node.storage import space as space_store
 
 CONFIG = Config(data_dir=Path("/nonexistent"), url="https://esco.test", name="ESCO", slug="esco", country="BE",
                 city="Tournai")
-FUTURE = {"start": "2027-03-10T18:00", "end": "2027-03-10T20:00"}
+# Dates relative to today: events two years ahead stay in the future (registrations need that).
+YEAR = date.today().year + 2
+Y, PREV = str(YEAR), str(YEAR - 1)
+FUTURE = {"start": f"{Y}-03-10T18:00", "end": f"{Y}-03-10T20:00"}
+
+
+def last_sunday(year: int, month: int) -> date:
+    """Europe's clocks change on the last Sunday of March and of October."""
+    day = date(year, month + 1, 1) - timedelta(days=1)
+    return day - timedelta(days=(day.weekday() - 6) % 7)
+
+
+SPRING_FORWARD, FALL_BACK = last_sunday(YEAR, 3), last_sunday(YEAR, 10)
 
 
 def make_store(path: Path | None = None) -> db.Store:
@@ -52,8 +64,8 @@ def attendee(name: str, country: str = "BE", host: str = "esco.test") -> ev.Atte
 
 
 @pytest.mark.parametrize(("changes", "field"), [
-    ({"end": "2027-03-10T17:00"}, "end"),
-    ({"end": "2027-03-10T18:00"}, "end"),
+    ({"end": f"{Y}-03-10T17:00"}, "end"),
+    ({"end": f"{Y}-03-10T18:00"}, "end"),
     ({"timezone": "Europe/Atlantis"}, "timezone"),
     ({"timezone": "../../etc/passwd"}, "timezone"),
     ({"place_kind": "address", "place_name": "Parc", "latitude": "91", "longitude": "3"}, "latitude"),
@@ -75,7 +87,7 @@ def attendee(name: str, country: str = "BE", host: str = "esco.test") -> ev.Atte
     ({"place_kind": "address"}, "place_name"),
     ({"place_kind": "address", "place_name": "Parc", "country": "Belgium"}, "country"),
     ({"start": "next tuesday"}, "start"),
-    ({"start": "2027-03-28T02:30", "end": "2027-03-28T04:00"}, "start"),  # skipped by the clocks in Brussels
+    ({"start": f"{SPRING_FORWARD}T02:30", "end": f"{SPRING_FORWARD}T04:00"}, "start"),  # skipped by the clocks in Brussels
     ({"cohosts": ["not a handle"]}, "cohosts"),
     ({"status": "postponed-forever"}, "status"),
 ])
@@ -87,18 +99,19 @@ def test_bad_input_is_refused_and_nothing_is_stored(store: db.Store, changes: di
 
 
 def test_wall_clock_time_is_stored_in_utc_with_its_zone(store: db.Store) -> None:
-    summer = ev.create_event(store, CONFIG, values(start="2026-10-24T10:00", end="2026-10-24T12:00"), by=None)
-    winter = ev.create_event(store, CONFIG, values(start="2026-10-25T10:00", end="2026-10-25T12:00"), by=None)
-    assert summer["starts_at"] == "2026-10-24T08:00:00+00:00"  # CEST, UTC+2
-    assert winter["starts_at"] == "2026-10-25T09:00:00+00:00"  # CET after the switch, UTC+1
+    eve = FALL_BACK - timedelta(days=1)
+    summer = ev.create_event(store, CONFIG, values(start=f"{eve}T10:00", end=f"{eve}T12:00"), by=None)
+    winter = ev.create_event(store, CONFIG, values(start=f"{FALL_BACK}T10:00", end=f"{FALL_BACK}T12:00"), by=None)
+    assert summer["starts_at"] == f"{eve}T08:00:00+00:00"  # CEST, UTC+2
+    assert winter["starts_at"] == f"{FALL_BACK}T09:00:00+00:00"  # CET after the switch, UTC+1
     assert [ev.local_times(e)[0].strftime("%H:%M %z") for e in (summer, winter)] == ["10:00 +0200", "10:00 +0100"]
     assert "10:00" in ev.describe_when(winter, "fr") and "(Europe/Brussels)" in ev.describe_when(winter, "fr")
 
 
 def test_an_aware_time_keeps_its_instant(store: db.Store) -> None:
-    event = ev.create_event(store, CONFIG, values(start="2027-03-10T18:00:00+00:00", end="2027-03-10T19:00:00Z",
+    event = ev.create_event(store, CONFIG, values(start=f"{Y}-03-10T18:00:00+00:00", end=f"{Y}-03-10T19:00:00Z",
                                                   timezone="Europe/Paris"), by=None)
-    assert event["starts_at"] == "2027-03-10T18:00:00+00:00"
+    assert event["starts_at"] == f"{Y}-03-10T18:00:00+00:00"
     assert ev.local_times(event)[0].hour == 19
 
 
@@ -117,7 +130,7 @@ def test_update_changes_only_what_is_given_and_bumps_the_sequence(store: db.Stor
     changed = ev.update_event(store, CONFIG, event["uuid"], {"name": {"fr": "Atelier vélo"}}, by=None)
     assert (changed["sequence"], changed["capacity"], changed["name_map"]) == (1, 10, {"fr": "Atelier vélo"})
     with pytest.raises(InvalidInput):
-        ev.update_event(store, CONFIG, event["uuid"], {"end": "2027-03-10T10:00"}, by=None)
+        ev.update_event(store, CONFIG, event["uuid"], {"end": f"{Y}-03-10T10:00"}, by=None)
     assert events_store.get(store, event["id"])["sequence"] == 1
 
 
@@ -249,10 +262,10 @@ def test_member_calendar_tokens(store: db.Store) -> None:
 
 def test_filters_and_pagination(store: db.Store) -> None:
     ev.create_event(store, CONFIG, values(category="NETWORKING", languages=["nl"]), by=None)
-    ev.create_event(store, CONFIG, values(start="2027-04-10T18:00", end="2027-04-10T19:00", category="MUSIC",
+    ev.create_event(store, CONFIG, values(start=f"{Y}-04-10T18:00", end=f"{Y}-04-10T19:00", category="MUSIC",
                                           place_kind="address", place_name="Gare", city="Lille", country="FR"), by=None)
     for n in range(25):
-        ev.create_event(store, CONFIG, values(start=f"2027-05-{n + 1:02d}T10:00", end=f"2027-05-{n + 1:02d}T11:00",
+        ev.create_event(store, CONFIG, values(start=f"{Y}-05-{n + 1:02d}T10:00", end=f"{Y}-05-{n + 1:02d}T11:00",
                                               name={"en": f"Coffee {n}"}), by=None)
 
     def count(**query: str) -> int:
@@ -261,28 +274,29 @@ def test_filters_and_pagination(store: db.Store) -> None:
     assert count() == 27
     assert count(category="networking") == 1 and count(language="nl") == 1 and count(country="FR") == 1
     assert count(country="BE") == 27  # organised by a Belgian space, even when held in France
-    assert count(**{"from": "2027-04-01", "to": "2027-04-30"}) == 1
-    assert count(**{"to": "2027-03-10"}) == 1  # the `to` day is included
+    assert count(**{"from": f"{Y}-04-01", "to": f"{Y}-04-30"}) == 1
+    assert count(**{"to": f"{Y}-03-10"}) == 1  # the `to` day is included
     assert count(space="https://esco.test/") == 27 and count(space="https://elsewhere.test/") == 0
     page = ev.find_events(store, ev.parse_filters({"page": "2"}, "Europe/Brussels"))
     assert (page.page, page.pages, len(page.items)) == (2, 2, 7)
-    for bad in ({"from": "tomorrow"}, {"from": "2027-05-02", "to": "2027-05-01"}, {"category": "X"},
+    for bad in ({"from": "tomorrow"}, {"from": f"{Y}-05-02", "to": f"{Y}-05-01"}, {"category": "X"},
                 {"cross_border": "maybe"}, {"page": "0"}, {"page": "x"}, {"country": "Narnia"}, {"space": "ftp://x"}):
         with pytest.raises(InvalidInput):
             ev.parse_filters(bad, "Europe/Brussels")
 
 
 def test_month_grid_puts_events_on_their_local_days(store: db.Store) -> None:
-    late = ev.create_event(store, CONFIG, values(start="2026-12-31T23:30", end="2027-01-01T01:00"), by=None)
-    first, start, end = ev.month_bounds("2026-12", "Europe/Brussels")
-    assert (first.isoformat(), start, end) == ("2026-12-01", datetime(2026, 11, 30, 23, tzinfo=timezone.utc),
-                                               datetime(2026, 12, 31, 23, tzinfo=timezone.utc))
+    late = ev.create_event(store, CONFIG, values(start=f"{PREV}-12-31T23:30", end=f"{Y}-01-01T01:00"), by=None)
+    first, start, end = ev.month_bounds(f"{PREV}-12", "Europe/Brussels")
+    assert (first.isoformat(), start, end) == (f"{PREV}-12-01", datetime(YEAR - 1, 11, 30, 23, tzinfo=timezone.utc),
+                                               datetime(YEAR - 1, 12, 31, 23, tzinfo=timezone.utc))
     weeks = ev.month_weeks(first, [late])
     days = {day.day: events for week in weeks for day, events in week if day}
     assert days[31] == [late] and all(not events for day, events in days.items() if day != 31)
-    assert weeks[0][0][0] is None  # 1 December 2026 is a Tuesday: Monday is outside the month
+    monday_first = date(YEAR - 1, 12, 1).weekday() == 0
+    assert (weeks[0][0][0] is None) != monday_first  # days before the 1st of the month are outside it
     with pytest.raises(InvalidInput):
-        ev.month_bounds("2026-13", "Europe/Brussels")
+        ev.month_bounds(f"{PREV}-13", "Europe/Brussels")
 
 
 # re-announcing registrations to followers

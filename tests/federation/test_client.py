@@ -452,9 +452,13 @@ async def test_pending_deliveries_never_starve_fetches_to_the_same_host(peer_fac
     """A peer answers our delivery only after we fetched something from it (as when it verifies the
     delivery by fetching a key from us, and we must fetch its key to answer): with every delivery
     connection to it taken, the fetch must still go through."""
-    fetched = asyncio.Event()
+    fetched, connections_taken = asyncio.Event(), asyncio.Event()
+    arrived: list[web.Request] = []
 
     async def inbox(request: web.Request) -> web.Response:
+        arrived.append(request)
+        if len(arrived) == settings.max_connections_per_host:
+            connections_taken.set()
         await asyncio.wait_for(fetched.wait(), timeout=5)
         return web.Response(status=202)
 
@@ -468,7 +472,8 @@ async def test_pending_deliveries_never_starve_fetches_to_the_same_host(peer_fac
     async with FederationClient(settings) as client:
         deliveries = [asyncio.create_task(client.post_activity(peer.url("/inbox"), b"{}", signer=Signer(KEY_ID, rsa_key)))
                       for _ in range(4)]
-        await asyncio.sleep(0.2)  # the deliveries hold every connection to the peer
+        await asyncio.wait_for(connections_taken.wait(), timeout=5)  # deliveries hold every connection to the peer
+        assert len(arrived) == settings.max_connections_per_host  # the others wait for one
         assert (await client.get_object(peer.url("/key"), signer=None))["id"] == peer.url("/key")
         assert [result.status for result in await asyncio.gather(*deliveries)] == [202] * 4
 

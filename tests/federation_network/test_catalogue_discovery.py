@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from node.appkeys import DISCOVERY
 from node.storage import catalogue as catalogue_store
 from node.storage import follows as follows_store
-from tests.federation_network.helpers import cli, eventually, follow, handle
+from tests.federation_network.helpers import cli, eventually, follow, handle, settled
 from tests.web import add_member, login, submit
 
 
@@ -63,8 +61,9 @@ async def test_a_space_no_longer_followed_by_anyone_we_follow_is_forgotten(node_
     await eventually(lambda: catalogue_store.discovered(lille.store), timeout=10)
 
     await mons.stop()  # Mons is down: while Tournai still lists it, Lille keeps it
+    await settled(lille, tournai)
     lille.app[DISCOVERY].wake()
-    await asyncio.sleep(0.5)
+    await settled(lille, tournai)  # idle again only once the woken discovery has run to its end
     assert [row["id"] for row in catalogue_store.discovered(lille.store)] == [f"{mons.url}/"]
 
     assert await cli("unfollow", str(tournai.config.data_dir), f"{mons.url}/") == 0  # Tournai stops following it
