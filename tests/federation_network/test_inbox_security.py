@@ -10,7 +10,6 @@ import pytest
 from federation import keys
 from node.storage import actors as actors_store
 from node.storage import domains as domains_store
-from tests.federation_network.attacker import start_attacker
 from tests.federation_network.helpers import eventually, follow, set_member, settled
 
 TABLES = ("inbox", "actors", "follows", "members", "deliveries", "activities")
@@ -21,13 +20,6 @@ async def snapshot(*nodes) -> dict[str, list]:
     await settled(*nodes)
     node = nodes[0]
     return {table: [tuple(r) for r in node.store.conn.execute(f"SELECT * FROM {table} ORDER BY rowid")] for table in TABLES}
-
-
-@pytest.fixture
-async def attacker():
-    mallory = await start_attacker()
-    yield mallory
-    await mallory.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from node.appkeys import FETCH
 from node.services.publication import is_network_peer
 from node.storage import actors as actors_store
 from node.storage import follows as follows_store
-from tests.federation_network.attacker import start_attacker
 from tests.federation_network.helpers import eventually, follow, peer, set_member, settled
 from tests.test_events import CONFIG, make_store
 
@@ -23,15 +22,8 @@ def snapshot(node) -> dict[str, list]:
     return {table: [tuple(r) for r in node.store.conn.execute(f"SELECT * FROM {table} ORDER BY rowid")] for table in TABLES}
 
 
-@pytest.fixture
-async def mastodon():
-    """A Mastodon-like server on another origin: its user is a Person with real keys."""
-    server = await start_attacker()
-    yield server
-    await server.stop()
-
-
-async def test_a_person_following_the_space_never_sees_network_profiles(node_factory, mastodon) -> None:
+async def test_a_person_following_the_space_never_sees_network_profiles(node_factory, attacker) -> None:
+    mastodon = attacker  # a Mastodon-like server on another origin: its user is a Person with real keys
     lille = await node_factory(name="Mutualab", country="FR", city="Lille")
     tournai = await node_factory(name="ESCO Tournai", slug="esco", country="BE", city="Tournai")
     await peer(lille, tournai)
