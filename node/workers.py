@@ -69,10 +69,8 @@ class Worker(abc.ABC):
         return False
 
     def idle(self) -> bool:
-        """Not in a step, not woken, nothing due: state read now stays as it is until something new arrives.
-
-        Health checks and tests wait for every worker of a node to be idle before comparing state.
-        """
+        """Not in a step, not woken, nothing due: state read now stays as it is until something new arrives
+        (tests wait for every worker of their nodes to be idle before comparing state)."""
         return not self._stepping and not self._wake.is_set() and not self.has_due_work()
 
     async def run(self) -> None:

@@ -385,8 +385,8 @@ def claim_job(store: Store, lease_until: str, space_id: str | None = None) -> di
     The UPDATE's WHERE repeats the due condition, so two processes never claim the same job.
     """
     stamp = now_iso()
-    due = _DUE_JOB
-    where, params = (f"{due} AND space_id = :space", {"now": stamp, "space": space_id}) if space_id else (due, {"now": stamp})
+    where, params = ((f"{_DUE_JOB} AND space_id = :space", {"now": stamp, "space": space_id}) if space_id
+                     else (_DUE_JOB, {"now": stamp}))
     candidate = store.conn.execute(
         f"SELECT id FROM backfill_jobs WHERE {where} ORDER BY coalesce(retry_at, queued_at), id LIMIT 1", params,
     ).fetchone()
@@ -394,7 +394,7 @@ def claim_job(store: Store, lease_until: str, space_id: str | None = None) -> di
         return None
     claimed = store.conn.execute(
         "UPDATE backfill_jobs SET state = 'running', lease_until = :lease, started_at = coalesce(started_at, :now) "
-        f"WHERE id = :id AND {due}",
+        f"WHERE id = :id AND {_DUE_JOB}",
         {"lease": lease_until, "now": stamp, "id": candidate[0]},
     ).rowcount
     if not claimed:

@@ -12,8 +12,11 @@ from node.services.skills import load_skill_index
 from node.storage import members as members_store
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 5.0, interval: float = 0.05) -> Any:
-    """Poll `check` until it returns something truthy; fail with the last value after `timeout` s."""
+async def eventually(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy; fail with the last value after `timeout` s.
+
+    The timeout only bounds a failure: on two busy cores a federation round trip can take seconds.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -26,13 +29,14 @@ async def eventually(check: Callable[[], Any], timeout: float = 5.0, interval: f
         await asyncio.sleep(interval)
 
 
-async def settled(*nodes, timeout: float = 10.0) -> None:
+async def settled(*nodes, timeout: float = 60.0) -> None:
     """Wait until every background loop of every node is idle (node.workers.Worker.idle): inbox and
     delivery queues empty, no backfill or discovery running, the event re-announcer with nothing to say.
 
     All nodes of a test share one event loop, so one look sees them all at the same instant: a
     delivery in flight keeps its sender's worker busy until the receiver has stored it.
-    Compare stored state only after this.
+    Compare stored state only after this. The timeout is generous (a loaded machine is slow, not wrong):
+    it catches a node that never settles; pytest-timeout catches a hang.
     """
     from node.appkeys import WORKERS
 

@@ -181,7 +181,7 @@ async def test_paused_job_resumes_after_a_restart(node_factory) -> None:
         assert (job["state"], job["pages_done"]) == ("queued", 2) and job["next_url"].endswith("page=3")
         gate.set()
         await lille.start_again()  # the node's worker takes the job up from `next_url`
-        await eventually(lambda: (catalogue_store.job(lille.store, space.space_id) or {}).get("state") == "done", timeout=10)
+        await eventually(lambda: (catalogue_store.job(lille.store, space.space_id) or {}).get("state") == "done")
     finally:
         await space.runner.cleanup()
     job = catalogue_store.job(lille.store, space.space_id)
@@ -209,7 +209,7 @@ async def test_a_failed_walk_is_tried_again_on_its_own_where_it_stopped(node_fac
                                   space.space_id])
         lille.app[BACKFILL].wake()
         job = await eventually(lambda: (lambda j: j if j["state"] == "done" else None)(
-            catalogue_store.job(lille.store, space.space_id)), timeout=10)
+            catalogue_store.job(lille.store, space.space_id)))
     finally:
         await space.runner.cleanup()
     assert (job["attempts"], job["retry_at"], job["error"]) == (0, None, None)

@@ -21,7 +21,7 @@ async def test_spaces_followed_by_followed_spaces_are_listed_and_followed_with_o
     mons = await node_factory(name="Co-nnexion", slug="connexion", country="BE", city="Mons")
     await follow(tournai, mons)
     await follow(lille, tournai)  # its backfill wakes the discovery, which reads Tournai's `following`
-    await eventually(lambda: catalogue_store.discovered(lille.store), timeout=10)
+    await eventually(lambda: catalogue_store.discovered(lille.store))
     (found,) = catalogue_store.discovered(lille.store)
     assert (found["id"], found["name"], found["country"], found["city"], found["via"]) == (
         f"{mons.url}/", "Co-nnexion", "BE", "Mons", f"{tournai.url}/")
@@ -48,8 +48,8 @@ async def test_a_trusted_space_is_followed_with_the_spaces_it_follows(node_facto
     toml = roubaix.config.data_dir / "node.toml"
     toml.write_text(toml.read_text().replace("trusted_spaces = []", f'trusted_spaces = ["{handle(tournai)}"]'))
     await roubaix.restart()
-    await eventually(lambda: follows(roubaix, tournai) == "accepted", timeout=10)
-    await eventually(lambda: follows(roubaix, mons) == "accepted", timeout=10)
+    await eventually(lambda: follows(roubaix, tournai) == "accepted")
+    await eventually(lambda: follows(roubaix, mons) == "accepted")
 
 
 async def test_a_space_no_longer_followed_by_anyone_we_follow_is_forgotten(node_factory) -> None:
@@ -58,7 +58,7 @@ async def test_a_space_no_longer_followed_by_anyone_we_follow_is_forgotten(node_
     mons = await node_factory(name="Co-nnexion", slug="connexion", country="BE", city="Mons")
     await follow(tournai, mons)
     await follow(lille, tournai)
-    await eventually(lambda: catalogue_store.discovered(lille.store), timeout=10)
+    await eventually(lambda: catalogue_store.discovered(lille.store))
 
     await mons.stop()  # Mons is down: while Tournai still lists it, Lille keeps it
     await settled(lille, tournai)
@@ -68,7 +68,7 @@ async def test_a_space_no_longer_followed_by_anyone_we_follow_is_forgotten(node_
 
     assert await cli("unfollow", str(tournai.config.data_dir), f"{mons.url}/") == 0  # Tournai stops following it
     lille.app[DISCOVERY].wake()
-    await eventually(lambda: catalogue_store.discovered(lille.store) == [], timeout=10)
+    await eventually(lambda: catalogue_store.discovered(lille.store) == [])
 
 
 async def test_the_spaces_page_is_linked_and_shows_follow_states_to_admins_only(node_factory) -> None:

@@ -51,7 +51,7 @@ async def test_cross_border_catalogue_backfill_search_matches_and_hiding(node_fa
     await asyncio.gather(*(follow(a, b) for a, b in itertools.permutations(nodes, 2)))
     for node in nodes:
         expected = {f"{other.url}/@{name}" for other in nodes if other is not node for name in opted_in[other.url]}
-        await eventually(lambda node=node, expected=expected: ids(node) == expected, timeout=15)
+        await eventually(lambda node=node, expected=expected: ids(node) == expected)
         assert f"{lille.url}/@louise" not in ids(node) and f"{mons.url}/@marc" not in ids(node)  # never `local` ones
         await eventually(lambda node=node: [job["state"] for job in catalogue_store.jobs(node.store)] == ["done"] * 3)
 
@@ -77,14 +77,14 @@ async def test_cross_border_catalogue_backfill_search_matches_and_hiding(node_fa
     started = time.monotonic()
     set_member(lille, "amelie", visibility="local")
     for node in (roubaix, tournai, mons):
-        await eventually(lambda node=node: catalogue_store.get(node.store, f"{lille.url}/@amelie") is None, timeout=5)
+        await eventually(lambda node=node: catalogue_store.get(node.store, f"{lille.url}/@amelie") is None)
     assert time.monotonic() - started < 5
     assert catalogue_store.get(lille.store, f"{lille.url}/@amelie")["visibility"] == "local"  # still here, for Lille
 
     # She comes back to the network: the others hear of it (Create), no backfill needed.
     set_member(lille, "amelie", visibility="public")
     for node in (roubaix, tournai, mons):
-        await eventually(lambda node=node: catalogue_store.get(node.store, f"{lille.url}/@amelie") is not None, timeout=5)
+        await eventually(lambda node=node: catalogue_store.get(node.store, f"{lille.url}/@amelie") is not None)
 
     # Unfollowing a space drops its people from the follower's catalogue only.
     assert await cli("unfollow", str(mons.config.data_dir), f"{lille.url}/") == 0

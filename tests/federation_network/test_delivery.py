@@ -138,12 +138,12 @@ async def test_pending_deliveries_survive_kill_9(tmp_path, fake) -> None:
                         return resp.status == 200
                 except aiohttp.ClientError:
                     return False
-            await eventually(up, timeout=15)
+            await eventually(up)
         return proc
 
     proc = await start()
     activity_id = announce.space_changed(store, config)  # written by another process, as the CLI does
-    await eventually(lambda: fake.attempts >= 1, timeout=5)
+    await eventually(lambda: fake.attempts >= 1)
     # When the node is killed with the delivery still pending
     proc.send_signal(signal.SIGKILL)
     await proc.wait()
@@ -153,9 +153,9 @@ async def test_pending_deliveries_survive_kill_9(tmp_path, fake) -> None:
     proc = await start()
     try:
         # Then the activity is delivered
-        await eventually(lambda: fake.received, timeout=10)
+        await eventually(lambda: fake.received)
         assert [a["id"] for a in fake.received] == [activity_id]
-        await eventually(lambda: deliveries_store.count_by_status(store) == {"delivered": 1}, timeout=5)
+        await eventually(lambda: deliveries_store.count_by_status(store) == {"delivered": 1})
     finally:
         proc.send_signal(signal.SIGTERM)
         await proc.wait()

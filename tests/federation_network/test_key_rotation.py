@@ -45,7 +45,7 @@ async def test_rotated_keys_reach_the_network_and_the_old_ones_stop_working(node
     # Lille learns them from the Updates, each signed with the new key it did not know yet.
     for actor_id, path in ((space, "/"), (claire, "/@claire")):
         new = await served_pem(tournai, path)
-        await eventually(lambda actor_id=actor_id, new=new: held_pem(lille, actor_id) == new, timeout=10)
+        await eventually(lambda actor_id=actor_id, new=new: held_pem(lille, actor_id) == new)
 
     # What Tournai sends next is accepted...
     set_member(tournai, "claire", display_name="Claire, after the rotation")

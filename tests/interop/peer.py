@@ -76,7 +76,7 @@ class ControlledPeer:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def start(cls, port: int | None = None, *, username: str = "peer", timeout: float = 20.0,
+    async def start(cls, port: int | None = None, *, username: str = "peer", timeout: float = 60.0,
                     **options: Any) -> AsyncIterator[Any]:
         """Spawn a peer on 127.0.0.1 (a free port unless `port` is given); kill it on exit.
 

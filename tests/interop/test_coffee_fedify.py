@@ -55,7 +55,7 @@ async def _peer_follows_space(node, peer: FedifyPeer) -> dict[str, Any]:
     assert accept["signature"] == {"scheme": "draft-cavage", "keyId": f"{node.url}/#main-key"}
     assert (await peer.state())["following"] == {space: "accepted"}
     # and our database holds the peer as an accepted follower of the space.
-    await eventually(lambda: _follow_state(node, peer.actor_id, space) == "accepted", timeout=5)
+    await eventually(lambda: _follow_state(node, peer.actor_id, space) == "accepted")
     return {"followed": followed, "accept": accept}
 
 
@@ -176,7 +176,7 @@ async def test_our_space_follows_the_peer_and_reads_its_accept(node, fedify_peer
     space = f"{node.url}/"
     assert await cli("follow", str(node.config.data_dir), fedify_peer.handle) == 0
 
-    await eventually(lambda: _follow_state(node, space, fedify_peer.actor_id) == "accepted", timeout=10)
+    await eventually(lambda: _follow_state(node, space, fedify_peer.actor_id) == "accepted")
     # Fedify verified our Follow,
     follow = await fedify_peer.wait_for(lambda a: a["type"] == "Follow" and a["actor"] == space)
     assert follow["object"]["id"] == fedify_peer.actor_id
