@@ -50,7 +50,13 @@ def trusted_domains(config: Config) -> set[str]:
     """The domains of `[federation] trusted_spaces` (actor URLs, or `acct:` handles: the part after `@`)."""
     domains = set()
     for entry in config.trusted_spaces:
-        domain = domain_of(entry) if entry.startswith(("https://", "http://")) else entry.rpartition("@")[2].lower()
+        if entry.startswith(("https://", "http://")):
+            domain = domain_of(entry)
+        else:
+            try:
+                domain = origin.normalise_domain(entry.rpartition("@")[2])
+            except MalformedError:
+                domain = None
         if domain:
             domains.add(domain)
     return domains

@@ -85,15 +85,22 @@ async def test_bovine_reads_our_actors_and_events_with_its_own_parser(node, bovi
 
 
 async def test_we_follow_bovine_and_read_its_accept_by_id(node, bovine_peer) -> None:
-    space = f"{node.url}/"
-    assert await cli("follow", str(node.config.data_dir), bovine_peer.handle) == 0
+    # bovine's actor is a Person: the space refuses to follow it (a space follows spaces), a member may.
+    assert await cli("follow", str(node.config.data_dir), bovine_peer.handle) == 1
+    set_member(node, "ana", display_name="Ana", visibility="public")
+    ana = f"{node.url}/@ana"
+    assert await cli("follow", str(node.config.data_dir), bovine_peer.handle, "--as", "ana") == 0
 
     # bovine verified our Follow, which came to its actor's own inbox,
-    follow = await bovine_peer.wait_for(lambda a: a["type"] == "Follow" and a["actor"] == space)
-    assert follow["signer"] == space and follow["inbox"] == f"{bovine_peer.actor_id}/inbox"
-    assert (await bovine_peer.state())["followers"] == [space]
+    follow = await bovine_peer.wait_for(lambda a: a["type"] == "Follow" and a["actor"] == ana)
+    assert follow["signer"] == ana and follow["inbox"] == f"{bovine_peer.actor_id}/inbox"
+
+    async def ana_follows() -> bool:  # bovine records a follower after fetching its actor, after the 202
+        return (await bovine_peer.state())["followers"] == [ana]
+
+    await eventually(ana_follows)
     # and its Accept names our Follow by id only: we resolve it and the follow is accepted.
-    await eventually(lambda: _follow_state(node, space, bovine_peer.actor_id) == "accepted", timeout=10)
+    await eventually(lambda: _follow_state(node, ana, bovine_peer.actor_id) == "accepted")
     accept = node.store.db.execute("SELECT document FROM inbox WHERE type = 'Accept' AND actor = ?",
                                    [bovine_peer.actor_id]).fetchone()[0]
     assert f'"object": "{follow["id"]}"' in accept
@@ -132,7 +139,13 @@ async def test_we_verify_bovines_signed_get_of_a_network_only_member(node, bovin
     assert refused.value.status == 422 and "404" in (refused.value.error or "")
 
     await _peer_follows_space(node, bovine_peer)
+    with pytest.raises(PeerError) as refused:  # a person following the space does not make its server the network
+        await bovine_peer.lookup(member)
+    assert refused.value.status == 422 and "404" in (refused.value.error or "")
 
+    toml = node.config.data_dir / "node.toml"  # the admin trusts bovine's server
+    toml.write_text(toml.read_text().replace("trusted_spaces = []", f'trusted_spaces = ["{bovine_peer.actor_id}"]'))
+    await node.restart()
     # bovine signs its GET (draft-cavage, `accept` among the signed headers); we verify it
     seen = await bovine_peer.lookup(member)
     assert (seen["id"], seen["type"], seen["keys"]) == (

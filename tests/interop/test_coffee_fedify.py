@@ -170,18 +170,21 @@ async def test_our_inbox_accepts_fedifys_draft_cavage_delivery(node) -> None:
         await eventually(lambda: _follow_state(node, peer.actor_id, f"{node.url}/") == "accepted")
 
 
-# 5. We follow Fedify ----------------------------------------------------------------------------------
+# 5. A member follows Fedify -------------------------------------------------------------------------
 
-async def test_our_space_follows_the_peer_and_reads_its_accept(node, fedify_peer) -> None:
-    space = f"{node.url}/"
-    assert await cli("follow", str(node.config.data_dir), fedify_peer.handle) == 0
+async def test_a_member_follows_the_peer_and_reads_its_accept(node, fedify_peer) -> None:
+    # The peer's actor is a Person: our space refuses to follow it (a space follows spaces), a member may.
+    assert await cli("follow", str(node.config.data_dir), fedify_peer.handle) == 1
+    set_member(node, "ana", display_name="Ana", visibility="public")
+    ana = f"{node.url}/@ana"
+    assert await cli("follow", str(node.config.data_dir), fedify_peer.handle, "--as", "ana") == 0
 
-    await eventually(lambda: _follow_state(node, space, fedify_peer.actor_id) == "accepted")
+    await eventually(lambda: _follow_state(node, ana, fedify_peer.actor_id) == "accepted")
     # Fedify verified our Follow,
-    follow = await fedify_peer.wait_for(lambda a: a["type"] == "Follow" and a["actor"] == space)
+    follow = await fedify_peer.wait_for(lambda a: a["type"] == "Follow" and a["actor"] == ana)
     assert follow["object"]["id"] == fedify_peer.actor_id
-    assert follow["signature"] == {"scheme": "draft-cavage", "keyId": f"{node.url}/#main-key"}
-    assert (await fedify_peer.state())["followers"] == [space]
+    assert follow["signature"] == {"scheme": "draft-cavage", "keyId": f"{ana}#main-key"}
+    assert (await fedify_peer.state())["followers"] == [ana]
     # we stored and processed Fedify's Accept (signed by the peer),
     accept = node.store.db.execute(
         "SELECT signer, state, error FROM inbox WHERE type = 'Accept' AND actor = ?",
