@@ -71,6 +71,7 @@ async def test_undo_of_a_join_named_by_id_cancels_the_registration(node, peer) -
 @pytest.mark.parametrize(("answer", "expected"), [("Accept", "accepted"), ("Reject", "rejected")])
 async def test_an_answer_naming_our_follow_by_id_settles_it(node, peer, answer: str, expected: str) -> None:
     space = f"{node.url}/"
+    peer.documents[peer.actor] = peer.actor_document(type="Organization")  # a space follows spaces only
     assert await cli("follow", str(node.config.data_dir), peer.actor) == 0
     ours = follows_store.get(node.store, space, peer.actor)
     assert ours["state"] == "pending"

@@ -96,12 +96,14 @@ async def test_public_and_followers_activities_go_to_shared_inboxes_the_others_t
     twin = fake.actor_row("twin")["id"]
     asking = follows_store.put(node.store, twin, space, f"{twin}/follows/1", "pending")
 
-    # When the space publishes to the public, a network-only member to followers only,
-    # the space answers twin's Follow and follows "follower" back
+    # When the space publishes to the public, follows "follower" back (which accepts: the two spaces
+    # are now each other's network), publishes a network-only member to followers only,
+    # and answers twin's Follow
     public = announce.space_changed(node.store, node.config)
+    back = follows_service.follow(node.store, node.config, space, actors_store.get(node.store, fake.actor))
+    follows_store.set_state(node.store, back["id"], "accepted")
     set_member(node, "bram", visibility="network")
     follows_service.answer(node.store, node.config, asking, accept=True)
-    follows_service.follow(node.store, node.config, space, actors_store.get(node.store, fake.actor))
     node.app[DELIVERY].wake()  # set_member woke the worker too: wait for it to settle rather than race it
     await eventually(lambda: statuses(node.store) and all(status == "delivered" for status, *_ in statuses(node.store)))
 

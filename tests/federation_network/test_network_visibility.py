@@ -70,7 +70,7 @@ async def test_a_space_that_is_followed_but_does_not_follow_back_is_not_the_netw
     with pytest.raises(FetchError):
         await lille.app[FETCH](f"{tournai.url}/@bram")
     members = await lille.app[FETCH](f"{tournai.url}/space/members?page=1")
-    assert members["orderedItems"] == []
+    assert members.get("orderedItems", []) == []  # empty properties are omitted
     await follow(tournai, lille)  # now it does
     assert (await lille.app[FETCH](f"{tournai.url}/@bram"))["name"] == "Bram"
 
