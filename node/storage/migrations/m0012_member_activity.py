@@ -4,9 +4,11 @@ its own, because using the node is not a change to the member's account or profi
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE member_activity (
             member_id INTEGER PRIMARY KEY REFERENCES members(id) ON DELETE CASCADE,
