@@ -49,7 +49,7 @@ async def upcoming_events(store: Store, config: Config, fetch: Fetch, space_id: 
             doc = await fetch(event_id)
             parsed = inbound_events.parse(store, doc) if doc.get("type") == "Event" else None
         except (FederationError, CoffeeError) as exc:
-            log.info("backfill.event_unreadable", extra={"space": space_id, "event": event_id, "reason": str(exc)})
+            log.info("backfill.event_unreadable", extra={"space": space_id, "event_id": event_id, "reason": str(exc)})
             continue
         if parsed is None or parsed["id"] != event_id or parsed["end"] is None or parsed["end"] <= now():
             continue  # deleted since, or over

@@ -10,9 +10,11 @@ can only change by rebuilding the table (rows copied as they are).
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(db,
         """
         ALTER TABLE members ADD COLUMN professions TEXT NOT NULL DEFAULT '[]';
         ALTER TABLE members ADD COLUMN profession_gender TEXT NOT NULL DEFAULT '';
