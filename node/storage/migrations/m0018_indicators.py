@@ -3,9 +3,11 @@ indicators other spaces publish (each with when and where it was read, and wheth
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE support_log (                       -- private to the space's admins: never federated
             id INTEGER PRIMARY KEY,

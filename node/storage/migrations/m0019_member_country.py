@@ -3,6 +3,8 @@
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript("ALTER TABLE members ADD COLUMN country TEXT NOT NULL DEFAULT '';")
+    run_script(db, "ALTER TABLE members ADD COLUMN country TEXT NOT NULL DEFAULT '';")
