@@ -49,9 +49,10 @@ class KeyCache:
     `FederationClient.get_object` does); the node may pass its actor cache instead.
 
     A `refresh` (asked after a signature failed, in case the key rotated) fetches again
-    only when the key was last fetched more than `refetch_cooldown` seconds ago, as
-    Mastodon does: otherwise anyone could make us fetch a victim's key once per forged
-    request, using us as a reflector.
+    at most once per key per `refetch_cooldown` seconds, as Mastodon does: otherwise anyone
+    could make us fetch a victim's key once per forged request, using us as a reflector.
+    The window counts from the last refresh, not from the first fetch, so a peer that
+    rotates its keys right after we first read them is still heard at once.
     """
 
     def __init__(
@@ -70,19 +71,22 @@ class KeyCache:
         self._clock = clock
         # key id -> (fetched at, vouched key)
         self._entries: OrderedDict[str, tuple[float, PublicKeyInfo]] = OrderedDict()
+        # key id -> when a refresh last fetched it
+        self._refreshed: OrderedDict[str, float] = OrderedDict()
 
     async def __call__(self, key_id: str, *, refresh: bool = False) -> PublicKeyInfo:
+        now = self._clock()
         cached = self._entries.get(key_id)
         if cached is not None:
-            age = self._clock() - cached[0]
-            if age < (self._refetch_cooldown if refresh else self._ttl):
+            fresh = (now - self._refreshed.get(key_id, -self._refetch_cooldown) < self._refetch_cooldown
+                     if refresh else now - cached[0] < self._ttl)
+            if fresh:
                 self._entries.move_to_end(key_id)
                 return cached[1]
+        if refresh:
+            _remember(self._refreshed, key_id, now, self._max_entries)
         info = await self._resolve(key_id)
-        self._entries[key_id] = (self._clock(), info)
-        self._entries.move_to_end(key_id)
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+        _remember(self._entries, key_id, (self._clock(), info), self._max_entries)
         return info
 
     async def _resolve(self, key_id: str) -> PublicKeyInfo:
@@ -111,6 +115,14 @@ class KeyCache:
             return normalise(await self._fetch_document(url))
         except (MalformedError, TooLargeError) as exc:
             raise FetchError(f"{url}: {exc}") from exc
+
+
+def _remember(entries: OrderedDict, key: str, value: object, max_entries: int) -> None:
+    """Set `key` as the most recently used entry, evicting the least recently used past `max_entries`."""
+    entries[key] = value
+    entries.move_to_end(key)
+    while len(entries) > max_entries:
+        entries.popitem(last=False)
 
 
 def may_hold_key(owner: str, key_id: str) -> bool:

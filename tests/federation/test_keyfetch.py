@@ -126,18 +126,21 @@ async def test_cached_until_ttl_or_refresh(key) -> None:
 
     rotated = generate_rsa()
     documents.documents[ACTOR] = actor(rotated)
-    # A refresh right after a fetch cannot learn anything new: no second request.
-    assert (await cache(KEY_ID, refresh=True)).key.public_numbers() == key.public_key().public_numbers()
-    assert len(documents.fetched) == 1
-    now[0] = 11
+    # A peer that rotates right after we read its key is heard at once: the first refresh fetches.
     assert (await cache(KEY_ID, refresh=True)).key.public_numbers() == rotated.public_key().public_numbers()
     assert len(documents.fetched) == 2
-    await cache(KEY_ID, refresh=True)
+    # Further refreshes within the cooldown (forged requests naming this key) fetch nothing.
+    documents.documents[ACTOR] = actor(key)
+    now[0] = 9
+    assert (await cache(KEY_ID, refresh=True)).key.public_numbers() == rotated.public_key().public_numbers()
     assert len(documents.fetched) == 2
+    now[0] = 11
+    assert (await cache(KEY_ID, refresh=True)).key.public_numbers() == key.public_key().public_numbers()
+    assert len(documents.fetched) == 3
 
     now[0] = 72
     await cache(KEY_ID)
-    assert len(documents.fetched) == 3
+    assert len(documents.fetched) == 4
 
 
 async def test_least_recently_used_keys_are_evicted(key) -> None:
