@@ -9,7 +9,7 @@ from aiohttp import web
 from node.views import activitypub, admin_members, auth, discovery, health, inbox, invitations, ops, skills
 from node.views import api, directory, media, profiles, space
 from node.views import calendars, events
-from node.views import federation_admin
+from node.views import federation_admin, home_feed
 from node.views import catalogue
 from node.views import indicators
 from node.views.activitypub import negotiate
@@ -48,6 +48,9 @@ def setup_routes(app: web.Application) -> None:
             web.post("/admin/federation/block", federation_admin.block),
             web.post("/admin/federation/unblock", federation_admin.unblock),
             web.get("/me/following", federation_admin.my_following, name="my_following"),
+            web.get("/home", home_feed.home),
+            web.post("/home/feed-link", home_feed.feed_link),
+            web.get("/home.atom", home_feed.home_atom),
             web.post("/me/following", federation_admin.my_follow),
             web.post("/me/following/unfollow", federation_admin.my_unfollow),
             # federation: actors (content negotiation on the human URLs), collections, inboxes

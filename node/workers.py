@@ -20,7 +20,7 @@ from federation.client import FederationClient, Signer
 from federation.errors import FederationError
 from node.config import Config
 from node.errors import CoffeeError
-from node.services import backfill, discovery, events, local_actors
+from node.services import backfill, discovery, events, home_feed, local_actors, outbox
 from node.services.inbound import InboundContext, dispatch
 from node.storage import activities as activities_store
 from node.storage import catalogue as catalogue_store
@@ -195,6 +195,8 @@ class InboxWorker(Worker):
             fields = {"activity": row["activity_id"], "type": row["type"], "actor": row["actor"]}
             try:
                 handled = await dispatch(ctx)
+                if handled:  # what its handler accepted reaches the feeds of the members who follow its author
+                    home_feed.record(self.store, self.config, row["document"], row["actor"], outbox.audience(row["document"]))
             except (CoffeeError, FederationError) as exc:
                 outcomes.append((row["id"], "failed", str(exc)))
                 log.info("inbox.handler_refused", extra=fields | {"reason": str(exc)})

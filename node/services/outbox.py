@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from federation.documents import omit_empty
 from federation.jsonld import COFFEE_CONTEXT, PUBLIC
 from node.config import Config
-from node.services import local_actors, publication
+from node.services import home_feed, local_actors, publication
 from node.storage import activities as activities_store
 from node.storage import actors as actors_store
 from node.storage import deliveries as deliveries_store
@@ -80,6 +80,7 @@ def publish(
             "object_id": _object_id(activity), "public": int(is_public(activity)),
             "document": activity, "published": activity["published"],
         })
+        home_feed.record(store, config, activity, actor_id, audience(activity))  # local people who follow
         targets = list(recipients_of(store, actor_id, recipients))
         shared = for_shared_inboxes(config, activity)
         inboxes = {inbox for inbox in (inbox_of(store, t, shared=shared) for t in targets) if inbox}

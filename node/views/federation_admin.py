@@ -15,7 +15,7 @@ from node.appkeys import CLIENT, CONFIG, DELIVERY, FETCH, STORE, USER
 from node.errors import CoffeeError, InvalidInput
 from node.render import render, translate
 from node.services import follows as follows_service
-from node.services import domain_blocks, local_actors, publication
+from node.services import domain_blocks, local_actors, personal_follows, publication
 from node.storage import deliveries as deliveries_store
 from node.storage import domains as domains_store
 from node.storage import follows as follows_store
@@ -133,19 +133,18 @@ async def my_following(request: web.Request) -> web.Response:
 @login_required
 async def my_follow(request: web.Request) -> web.Response:
     (target,) = await _form(request, "target")
+    app = request.app
     try:
-        if request[USER]["visibility"] not in publication.NETWORK_VISIBILITIES:
-            raise InvalidInput("Make your profile visible to the network first: other spaces must be able to see who follows them.")
-        remote = await _follow(request, _member_actor(request), target)
+        row = await personal_follows.follow(app[STORE], app[CONFIG], app[CLIENT], app[FETCH], request[USER], target)
     except CoffeeError as exc:
         return render(request, "my_following.html", _member_context(request) | {"error": error_text(request, exc)},
                       status=exc.status)
-    raise _done(request, translate(request, "Follow request sent to %(name)s.", name=remote["name"] or remote["id"]),
-                "/me/following")
+    name = follows_service.describe(app[STORE], row["followee"])["name"] or row["followee"]
+    raise _done(request, translate(request, "Follow request sent to %(name)s.", name=name), "/me/following")
 
 
 @login_required
 async def my_unfollow(request: web.Request) -> web.Response:
     (actor,) = await _form(request, "actor")
-    follows_service.unfollow(request.app[STORE], request.app[CONFIG], _member_actor(request), actor)
+    personal_follows.unfollow(request.app[STORE], request.app[CONFIG], request[USER], actor)
     raise _done(request, translate(request, "You no longer follow %(actor)s.", actor=actor), "/me/following")
