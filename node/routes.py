@@ -9,7 +9,7 @@ from aiohttp import web
 from node.views import activitypub, admin_members, auth, discovery, health, inbox, invitations, ops, skills
 from node.views import api, directory, media, profiles, space
 from node.views import calendars, events
-from node.views import federation_admin, home_feed
+from node.views import federation_admin, home_feed, remote_interaction
 from node.views import catalogue
 from node.views import indicators
 from node.views.activitypub import negotiate
@@ -51,6 +51,8 @@ def setup_routes(app: web.Application) -> None:
             web.get("/home", home_feed.home),
             web.post("/home/feed-link", home_feed.feed_link),
             web.get("/home.atom", home_feed.home_atom),
+            web.post("/remote_follow", remote_interaction.remote_follow),
+            web.get("/authorize_interaction", remote_interaction.authorize_interaction),
             web.post("/me/following", federation_admin.my_follow),
             web.post("/me/following/unfollow", federation_admin.my_unfollow),
             # federation: actors (content negotiation on the human URLs), collections, inboxes

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-import logging
-
-from federation import webfinger
+from federation import origin, webfinger
 from federation.errors import (FederationError, GoneError, MalformedError, NotAHandleError, NotFoundError,
                                UnreachableError, UnsafeAddressError)
 from node.config import Config
 from node.errors import Conflict, InvalidInput, NotFound
 from node.services import catalogue, local_actors, outbox, remote_actors
 from node.storage import actors as actors_store
+from node.storage import domains as domains_store
 from node.storage import follows as follows_store
 from node.storage.db import Store
 
@@ -90,12 +90,31 @@ async def resolve(store: Store, client: Any, fetch: Any, target: str) -> dict[st
     return await remote_actors.fetch_actor(store, fetch, url, refresh=True)
 
 
+def _domain_of_target(target: str) -> str | None:
+    try:
+        if target.startswith(("https://", "http://")):
+            return origin.domain_of(target)
+        return origin.normalise_domain(webfinger.split_handle(target)[1])
+    except MalformedError:
+        return None
+
+
 async def follow_target(store: Store, config: Config, client: Any, fetch: Any, follower: str,
                         target: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Resolve `target` (handle or URL), store it, send the Follow: what the CLI and both pages do."""
+    """Resolve `target` (handle or URL), store it, send the Follow: what the CLI and both pages do.
+
+    Failures become one sentence the page can translate, never a library's exception text."""
+    target = target.strip()
+    domain = _domain_of_target(target)
+    if domain is not None and domains_store.is_blocked(store, domain):
+        raise InvalidInput("%(domain)s is blocked by this space.", domain=domain, field="target")
     try:
         remote = await resolve(store, client, fetch, target)
     except FederationError as exc:
+        if isinstance(exc, MalformedError) and not isinstance(exc, NotAHandleError):  # it answered, but no actor
+            log.info("follow.not_an_actor", extra={"target": target[:200], "reason": str(exc)})
+            raise InvalidInput("%(target)s is not a space or a person that can be followed.", target=target,
+                               field="target") from exc
         raise unreachable(target, exc, field="target") from exc
     return remote, follow(store, config, follower, remote)
 

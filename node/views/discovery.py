@@ -48,7 +48,8 @@ def _jrd(request: web.Request) -> dict:
             raise NotFound("No such account here.")  # network members are found through the space
         actor_id = profile = local_actors.member_id(config, member["username"])
         subject_name = member["username"]
-    jrd = webfinger.webfinger_response(f"acct:{subject_name}@{config.domain}", actor_id, profile)
+    jrd = webfinger.webfinger_response(f"acct:{subject_name}@{config.domain}", actor_id, profile,
+                                       subscribe_template=f"{config.url}/authorize_interaction?uri={{uri}}")
     return webfinger.select_links(jrd, request.query.getall("rel", []))
 
 
