@@ -689,6 +689,15 @@ async function control(method, path, body) {
       if (object == null) throw new ControlError(422, await diagnoseLookup(ctx, uri));
       return await summarize(ctx, object);
     }
+    case "POST /_control/subscribe-template": {
+      // Mastodon's remote-interaction link of `handle`, as Fedify's WebFinger client reads it.
+      const resource = need(body, "handle");
+      const jrd = await lookupWebFinger(resource.startsWith("acct:") ? resource : `acct:${resource}`,
+        { allowPrivateAddress: true }); // the test network is on 127.0.0.1
+      const link = jrd?.links?.find((l) => l.rel === "http://ostatus.org/schema/1.0/subscribe");
+      if (link?.template == null) throw new ControlError(422, `no subscribe template for ${resource}`);
+      return { template: link.template };
+    }
     case "POST /_control/follow": {
       const actor = await lookupActor(ctx, need(body, "target"));
       const follow = new Follow({

@@ -158,6 +158,10 @@ class ControlledPeer:
         """Look `target` (acct: handle or actor URL) up with the peer's library and send it a Follow."""
         return await self._call("POST", "follow", {"target": target})
 
+    async def subscribe_template(self, handle: str) -> str:
+        """The remote-interaction template `handle`'s WebFinger advertises, read by the peer's library."""
+        return (await self._call("POST", "subscribe-template", {"handle": handle}))["template"]
+
     async def unfollow(self, target: str) -> dict[str, Any]:
         """Send Undo(Follow) for an earlier `follow(target)`."""
         return await self._call("POST", "unfollow", {"target": target})

@@ -245,3 +245,39 @@ async def test_peer_reads_our_event_and_registers_with_join_and_leave(node, fedi
     await fedify_peer.send("Leave", to=f"{node.url}/", object=event["ap_id"])
     await eventually(lambda: events_store.registration(node.store, event["id"], fedify_peer.actor_id)["status"]
                      == "cancelled")
+
+
+# 7. Personal follows through the remote-interaction template (issue 13) ----------------------------
+
+async def test_remote_interaction_template_both_ways_with_fedify(node, fedify_peer) -> None:
+    from urllib.parse import quote
+
+    from tests.web import add_member, login, submit
+
+    add_member(node, "alice")
+    set_member(node, "alice", visibility="public")
+    alice = f"{node.url}/@alice"
+    # Fedify's WebFinger client finds our subscribe template for Alice
+    template = await fedify_peer.subscribe_template(f"alice@{node.config.domain}")
+    assert template == f"{node.url}/authorize_interaction?uri={{uri}}"
+
+    # Alice follows the Fedify actor through it: the confirmation page, then her Follow
+    http = node.client()
+    await login(http, "alice")
+    page = template.replace("{uri}", quote(fedify_peer.actor_id, safe="")).removeprefix(node.url)
+    status, _body, _location = await submit(http, page, "/me/following", {"target": fedify_peer.actor_id})
+    assert status == 303
+    await eventually(lambda: _follow_state(node, alice, fedify_peer.actor_id) == "accepted", timeout=10)
+    follow = await fedify_peer.wait_for(lambda a: a["type"] == "Follow" and a["actor"] == alice)
+    assert follow["signature"]["keyId"] == f"{alice}#main-key"  # Fedify verified Alice's own key
+    accept = node.store.db.execute("SELECT signer, state FROM inbox WHERE type = 'Accept' AND actor = ?",
+                                   [fedify_peer.actor_id]).fetchone()
+    assert accept == (f"{fedify_peer.actor_id}#main-key", "done")  # we verified Fedify's Accept
+    assert node.store.db.execute("SELECT count(*) FROM follows WHERE follower = ?", [f"{node.url}/"]).fetchone()[0] == 0
+
+    # And the Fedify actor follows Alice: our Accept, signed by her, passes Fedify's verification
+    followed = await fedify_peer.follow(f"acct:alice@{node.config.domain}")
+    assert followed["followed"] == alice
+    ours = await fedify_peer.wait_for(lambda a: a["type"] == "Accept" and a["actor"] == alice, timeout=10)
+    assert ours["signature"]["keyId"] == f"{alice}#main-key"
+    await eventually(lambda: _follow_state(node, fedify_peer.actor_id, alice) == "accepted")
