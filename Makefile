@@ -32,7 +32,7 @@ test: install-test
 # tests/test_i18n.py fails on untranslated or fuzzy entries.
 # The error constructors are keywords: their English template is the msgid.
 LANGUAGES := fr nl en
-BABEL_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k translate:2 \
+BABEL_KEYWORDS := -k _ -k N_ -k gettext -k ngettext:1,2 -k translate:2 \
 	-k InvalidInput -k NotFound -k Gone -k Conflict -k PermissionDenied -k NotAuthenticated -k TooLarge
 
 messages:

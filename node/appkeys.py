@@ -17,7 +17,7 @@ from node.sessions import Session, SessionCodec
 from node.storage.db import Store
 
 if TYPE_CHECKING:
-    from node.workers import BackfillWorker, DeliveryWorker, DiscoveryWorker, InboxWorker, Worker
+    from node.workers import BackfillWorker, DeliveryWorker, DiscoveryWorker, InboxWorker, MailWorker, Worker
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
@@ -36,6 +36,7 @@ INBOX_WORKER: web.AppKey[InboxWorker] = web.AppKey("inbox_worker")
 BACKFILL: web.AppKey[BackfillWorker] = web.AppKey("backfill")  # the catalogue's workers
 DISCOVERY: web.AppKey[DiscoveryWorker] = web.AppKey("discovery")
 WORKERS: web.AppKey[dict[str, Worker]] = web.AppKey("workers")  # every background loop, by name
+MAIL: web.AppKey[MailWorker] = web.AppKey("mail")  # the mail outbox; views wake it after queueing
 
 # Per-request state, set by the middlewares.
 LANG = web.RequestKey("lang", str)

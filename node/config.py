@@ -24,6 +24,23 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,29}$")
 
 
 @dataclass(frozen=True)
+class MailConfig:
+    """`[mail]` in node.toml: the SMTP server the mail outbox sends through (absent: e-mail is off)."""
+
+    host: str
+    sender: str                        # `from`: the address mails come from
+    port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password_file: Path | None = None  # the password stays out of node.toml
+
+    def password(self) -> str | None:
+        if self.password_file is None:
+            return None
+        return self.password_file.read_text(encoding="utf-8").strip()
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a node needs to start; paths derive from `data_dir`."""
 
@@ -44,6 +61,7 @@ class Config:
     inbox_burst: int = 500
     ca_file: Path | None = None        # extra CA bundle for outbound TLS (tests, private CAs)
     host_overrides: tuple[tuple[str, str], ...] = ()  # host -> IP for outbound fetches (tests only)
+    mail: MailConfig | None = None     # [mail]; None: no e-mail is sent, the admin page says so
 
     @property
     def db_path(self) -> Path:
@@ -82,6 +100,9 @@ class Config:
             raise ConfigError("inbox_rate must be >= 0 and inbox_burst >= 1")
         if self.log_format not in ("json", "text"):
             raise ConfigError("log_format must be json or text")
+        if self.mail is not None and (not self.mail.host or "@" not in self.mail.sender
+                                      or not 0 < self.mail.port < 65536 or any(c in self.mail.sender for c in "\r\n")):
+            raise ConfigError("[mail] needs host, a valid port and from = an e-mail address")
         return self
 
 
@@ -121,7 +142,15 @@ def to_toml(config: Config) -> str:
         f"trusted_spaces = [{trusted}]\n"
         f"inbox_rate = {config.inbox_rate}\n"
         f"inbox_burst = {config.inbox_burst}\n"
+        + (_mail_toml(config.mail, q) if config.mail else "")
     )
+
+
+def _mail_toml(mail: MailConfig, q) -> str:  # type: ignore[no-untyped-def]
+    return ("\n[mail]\n"
+            f"host = {q(mail.host)}\nport = {mail.port}\nstarttls = {str(mail.starttls).lower()}\n"
+            f"username = {q(mail.username)}\nfrom = {q(mail.sender)}\n"
+            + (f"password_file = {q(str(mail.password_file))}\n" if mail.password_file else ""))
 
 
 ENV_OVERRIDES: dict[str, tuple[str, type]] = {
@@ -131,6 +160,16 @@ ENV_OVERRIDES: dict[str, tuple[str, type]] = {
     "COFFEE_LOG_FORMAT": ("log_format", str),
     "COFFEE_ALLOW_PRIVATE_NETWORK": ("allow_private_network", bool),
 }
+
+
+def _mail(section: dict | None, data_dir: Path) -> MailConfig | None:
+    if not section:
+        return None
+    password_file = section.get("password_file")
+    return MailConfig(host=str(section.get("host", "")), sender=str(section.get("from", "")),
+                      port=int(section.get("port", 587)), starttls=bool(section.get("starttls", True)),
+                      username=str(section.get("username", "")),
+                      password_file=(data_dir / str(password_file)) if password_file else None)
 
 
 def load(data_dir: Path | str, env: dict[str, str] | None = None) -> Config:
@@ -163,6 +202,7 @@ def load(data_dir: Path | str, env: dict[str, str] | None = None) -> Config:
             inbox_burst=int(fed.get("inbox_burst", 500)),
             ca_file=Path(fed["ca_file"]) if fed.get("ca_file") else None,
             host_overrides=tuple((str(k), str(v)) for k, v in fed.get("host_overrides", {}).items()),
+            mail=_mail(raw.get("mail"), data_dir),
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: missing setting {exc.args[0]!r} in [node]") from exc

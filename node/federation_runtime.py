@@ -17,14 +17,16 @@ from federation.keyfetch import KeyCache, signed_fetcher
 from federation.keys import load_public
 from federation.types import PublicKeyInfo
 from node import __version__
-from node.appkeys import BACKFILL, CLIENT, CONFIG, DELIVERY, DISCOVERY, FETCH, INBOX_WORKER, KEYS, RATE, STORE, WORKERS
+from node.appkeys import (BACKFILL, CLIENT, CONFIG, DELIVERY, DISCOVERY, FETCH, INBOX_WORKER, KEYS, MAIL, RATE, STORE,
+                          WORKERS)
 from node.config import Config
 from node.ratelimit import RateLimiter
 from node.services import local_actors
 from node.services.inbound import load_handlers
 from node.storage import actors as actors_store
 from node.storage.db import Store
-from node.workers import BackfillWorker, DeliveryWorker, DiscoveryWorker, EventAnnounceWorker, InboxWorker
+from node.workers import (BackfillWorker, DeliveryWorker, DiscoveryWorker, EventAnnounceWorker, InboxWorker, MailWorker,
+                          ReminderWorker)
 
 
 def client_settings(config: Config) -> ClientSettings:
@@ -105,8 +107,10 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         backfill = BackfillWorker(store, config, fetch, on_done=lambda _space: discovery.wake())
         app[BACKFILL], app[DISCOVERY] = backfill, discovery
         announce = EventAnnounceWorker(store, config, on_published=delivery.wake)
+        app[MAIL] = mailer = MailWorker(store, config)
         workers = {"delivery": delivery, "inbox": inbox, "backfill": backfill, "discovery": discovery,
-                   "event-announce": announce}
+                   "event-announce": announce, "mail": mailer,
+                   "reminders": ReminderWorker(store, config, on_queued=mailer.wake)}
         app[WORKERS] = workers
         tasks = [asyncio.create_task(worker.run(), name=name) for name, worker in workers.items()]
         try:

@@ -109,3 +109,8 @@ def pick(mapping: dict[str, str] | None, lang: str) -> str:
         if mapping.get(key):
             return mapping[key]
     return next((text for text in mapping.values() if text), "")
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated later, in its reader's language (mails)."""
+    return message

@@ -14,6 +14,7 @@ from node import i18n
 from node.appkeys import CONFIG, JINJA, LANG, SESSION, STORE, USER
 from node.services import profiles
 from node.services import space as space_service
+from node.storage import notifications as notifications_store
 from node.storage import space as space_store
 
 
@@ -84,6 +85,7 @@ def page_context(request: web.Request) -> dict[str, Any]:
         "lang": lang,
         "ui_languages": i18n.UI_LANGUAGES,
         "user": request.get(USER),
+        "unread_notifications": notifications_store.unread(request.app[STORE], request[USER]["id"]) if request.get(USER) else 0,
         "csrf_token": session.csrf_token if session is not None else (lambda: ""),
         "config": request.app[CONFIG],
         "space": space_store.get(request.app[STORE]),

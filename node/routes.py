@@ -9,7 +9,7 @@ from aiohttp import web
 from node.views import activitypub, admin_members, auth, discovery, health, inbox, invitations, ops, skills
 from node.views import api, directory, media, profiles, space
 from node.views import calendars, events
-from node.views import federation_admin, home_feed, remote_interaction
+from node.views import federation_admin, home_feed, notifications, remote_interaction
 from node.views import catalogue
 from node.views import indicators
 from node.views.activitypub import negotiate
@@ -52,6 +52,18 @@ def setup_routes(app: web.Application) -> None:
             web.post("/home/feed-link", home_feed.feed_link),
             web.get("/home.atom", home_feed.home_atom),
             web.post("/remote_follow", remote_interaction.remote_follow),
+            # notifications, account e-mail, password reset
+            web.get("/notifications", notifications.bell),
+            web.get("/me/notifications", notifications.settings_page),
+            web.post("/me/notifications", notifications.settings_save),
+            web.post("/me/email", notifications.email_save),
+            web.get("/me/email/confirm", notifications.email_confirm),
+            web.get(r"/unsubscribe/{member_id}/{kind}/{token}", notifications.unsubscribe_page),
+            web.post(r"/unsubscribe/{member_id}/{kind}/{token}", notifications.unsubscribe),
+            web.get("/password/forgot", notifications.forgot_page),
+            web.post("/password/forgot", notifications.forgot_submit),
+            web.get("/password/reset", notifications.reset_page),
+            web.post("/password/reset", notifications.reset_submit),
             web.get("/authorize_interaction", remote_interaction.authorize_interaction),
             web.post("/me/following", federation_admin.my_follow),
             web.post("/me/following/unfollow", federation_admin.my_unfollow),

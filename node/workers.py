@@ -20,7 +20,7 @@ from federation.client import FederationClient, Signer
 from federation.errors import FederationError
 from node.config import Config
 from node.errors import CoffeeError
-from node.services import backfill, discovery, events, home_feed, local_actors, outbox
+from node.services import backfill, discovery, event_notices, events, home_feed, local_actors, mail, outbox
 from node.services.inbound import InboundContext, dispatch
 from node.storage import activities as activities_store
 from node.storage import catalogue as catalogue_store
@@ -28,6 +28,7 @@ from node.storage import deliveries as deliveries_store
 from node.storage import domains as domains_store
 from node.storage import events as events_store
 from node.storage import inbox as inbox_store
+from node.storage import mail as mail_store
 from node.storage.db import Store
 from node.timeutil import now_iso
 
@@ -285,3 +286,34 @@ class EventAnnounceWorker(Worker):
 
     def has_due_work(self) -> bool:
         return bool(events_store.unannounced(self.store, now_iso()))
+
+class MailWorker(Worker):
+    """Sends the mail outbox (node.services.mail); woken when a mail is queued, else looks every few seconds
+    so a retry comes due without anyone waking it."""
+
+    poll = 5.0
+
+    def __init__(self, store: Store, config: Config) -> None:
+        super().__init__()
+        self.store, self.config = store, config
+
+    async def run_once(self) -> int:
+        return await mail.send_due(self.store, self.config)
+
+    def has_due_work(self) -> bool:
+        return bool(mail_store.due(self.store, datetime.now(timezone.utc).isoformat(), 1))
+
+
+class ReminderWorker(Worker):
+    """Reminds registered members of tomorrow's events (node.services.event_notices), every ten minutes."""
+
+    poll = 600.0
+
+    def __init__(self, store: Store, config: Config, on_queued: Callable[[], None]) -> None:
+        super().__init__()
+        self.store, self.config, self.on_queued = store, config, on_queued
+
+    async def run_once(self) -> int:
+        if event_notices.send_reminders(self.store, self.config, datetime.now(timezone.utc)):
+            self.on_queued()
+        return 0  # wait for the next look

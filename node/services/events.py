@@ -45,7 +45,7 @@ from node.config import Config
 from federation.errors import FederationError
 from node.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from node.i18n import locale_for
-from node.services import actor_documents, event_places, local_actors, outbox, publication
+from node.services import actor_documents, event_notices, event_places, local_actors, outbox, publication
 from node.services import follows as follows_service
 from node.services import fields as check
 from node.services.space import COUNTRIES
@@ -562,6 +562,7 @@ def update_event(
         refresh_cross_border(store, event["id"])
         event = events_store.get(store, event["id"])
         _publish_event(store, config, "Update", event)  # type: ignore[arg-type]
+        event_notices.event_changed(store, config, event, changes)  # type: ignore[arg-type]
     return event  # type: ignore[return-value]
 
 
@@ -703,6 +704,7 @@ def decide(
         row = set_registration_status(store, event["id"], attendee_id, "accepted" if accept else "rejected")
         if row["attendee_origin"] != "local" and row["join_activity_id"]:
             answer_join(store, config, event, attendee_id, row["join_activity_id"], accept=accept)
+        event_notices.registration_answered(store, config, event, row)
     return row
 
 

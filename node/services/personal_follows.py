@@ -14,7 +14,7 @@ from federation.errors import MalformedError
 from node.config import Config
 from node.errors import InvalidInput, NotFound
 from node.services import follows as follows_service
-from node.services import local_actors, outbox, publication
+from node.services import local_actors, notifications, outbox, publication
 from node.storage import follows as follows_store
 from node.storage import members as members_store
 from node.storage.db import Store
@@ -43,7 +43,22 @@ def _follow_local(store: Store, config: Config, follower: str, followee: str) ->
         member = members_store.get_by_username(store, username)
         if member is None or member["status"] != "active":
             raise NotFound("No one here is called %(target)s.", target=username)
-    return follows_store.put(store, follower, followee, outbox.new_activity_id(config), "accepted")
+    row = follows_store.put(store, follower, followee, outbox.new_activity_id(config), "accepted")
+    tell_followee(store, config, follower, followee)
+    return row
+
+
+def tell_followee(store: Store, config: Config, follower: str, followee: str) -> None:
+    """A member (not the space) hears of a new follower, local or remote."""
+    username = local_actors.username_of(config, followee)
+    member = members_store.get_by_username(store, username) if username else None
+    if member is None:
+        return
+    described = follows_service.describe(store, follower)
+    if not described["name"] and local_actors.is_local(config, follower):
+        local = members_store.get_by_username(store, local_actors.username_of(config, follower) or "")
+        described["name"] = (local or {}).get("display_name", "")
+    notifications.notify(store, config, member, "follow", url=follower, name=described["name"] or follower, actor=follower)
 
 
 async def follow(store: Store, config: Config, client: Any, fetch: Any, member: dict[str, Any],

@@ -10,10 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
-from node.appkeys import CONFIG, STORE, USER
+from node.appkeys import CONFIG, LANG, MAIL, STORE, USER
 from node.errors import CoffeeError
 from node.render import render, translate
-from node.services import invitations, members
+from node.i18n import UI_LANGUAGES
+from node.services import account_email, invitations, members
 from node.views.flash import error_text as _error
 from node.views.flash import flash as _flash
 from node.views.flash import take_flash as _take_flash
@@ -97,7 +98,7 @@ def _invitations_page(
     context = {
         "pending": invitations.pending_invitations(request.app[STORE]),
         "created": created,
-        "form": form or {"username": "", "display_name": "", "role": "member"},
+        "form": form or {"username": "", "display_name": "", "role": "member", "email": "", "language": ""},
         "error": error,
         "notice": _take_flash(request),
         "valid_days": invitations.VALID_DAYS,
@@ -116,15 +117,23 @@ async def invitations_list(request: web.Request) -> web.Response:
 @admin_required
 async def invitation_create(request: web.Request) -> web.Response:
     posted = await request.post()
-    form = {key: str(posted.get(key, "")).strip() for key in ("username", "display_name", "role")}
+    form = {key: str(posted.get(key, "")).strip() for key in ("username", "display_name", "role", "email", "language")}
+    store, config = request.app[STORE], request.app[CONFIG]
+    lang = form["language"] if form["language"] in UI_LANGUAGES else request[LANG]
     try:
-        member, _token, url = invitations.invite(
-            request.app[STORE], request.app[CONFIG], username=form["username"], display_name=form["display_name"],
-            role=form["role"] or "member", created_by=request[USER]["id"],
-        )
+        with store.transaction():  # a refused address creates no invitation either
+            member, _token, url = invitations.invite(
+                store, config, username=form["username"], display_name=form["display_name"],
+                role=form["role"] or "member", created_by=request[USER]["id"],
+            )
+            if form["email"] and config.mail is not None:
+                account_email.send_invitation(store, config, to=form["email"][:254], url=url, lang=lang)
     except CoffeeError as exc:
         return _invitations_page(request, form=form, error=_error(request, exc), status=exc.status)
-    return _invitations_page(request, created={"member": member, "url": url})
+    emailed = form["email"] if form["email"] and config.mail is not None else None
+    if emailed:
+        request.app[MAIL].wake()
+    return _invitations_page(request, created={"member": member, "url": url, "emailed": emailed})
 
 
 @admin_required

@@ -19,7 +19,7 @@ from typing import Any
 
 from federation import origin
 from node.config import Config
-from node.services import event_documents, local_actors, publication, remote_actors
+from node.services import event_documents, event_notices, local_actors, publication, remote_actors
 from node.services import events as events_service
 from node.services.inbound import Fetch, InboundContext, handler
 from node.services.inbound.actors import follows_origin_of
@@ -143,13 +143,17 @@ async def on_undo_join(ctx: InboundContext) -> None:
         events_service.receive_leave(ctx.store, inner["object"], ctx.actor)
 
 
+def _answer(ctx: InboundContext, *, accept: bool) -> None:
+    row = events_service.receive_answer(ctx.store, ctx.object_id, accept=accept) if ctx.object_id else None
+    if row is not None:  # our member hears the origin's answer
+        event_notices.registration_answered(ctx.store, ctx.config, events_store.get(ctx.store, row["event_id"]), row)  # type: ignore[arg-type]
+
+
 @handler("Accept", "Join")
 async def on_accept_join(ctx: InboundContext) -> None:
-    if ctx.object_id:
-        events_service.receive_answer(ctx.store, ctx.object_id, accept=True)
+    _answer(ctx, accept=True)
 
 
 @handler("Reject", "Join")
 async def on_reject_join(ctx: InboundContext) -> None:
-    if ctx.object_id:
-        events_service.receive_answer(ctx.store, ctx.object_id, accept=False)
+    _answer(ctx, accept=False)

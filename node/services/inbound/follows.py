@@ -6,7 +6,7 @@ import logging
 
 from federation.errors import OriginError
 from node.services import follows as follows_service
-from node.services import backfill, catalogue, local_actors, publication, remote_actors
+from node.services import backfill, catalogue, local_actors, personal_follows, publication, remote_actors
 from node.services.inbound import InboundContext, handler
 from node.storage import follows as follows_store
 from node.storage import members as members_store
@@ -44,6 +44,8 @@ async def on_follow(ctx: InboundContext) -> None:
         log.info("follow.awaiting_approval", extra={"follower": ctx.actor, "followee": target})
         return
     follows_service.answer(ctx.store, ctx.config, row, accept=True)
+    if not already:
+        personal_follows.tell_followee(ctx.store, ctx.config, ctx.actor, target)  # type: ignore[arg-type]
 
 
 def _our_follow(ctx: InboundContext) -> dict:
