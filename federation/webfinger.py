@@ -24,21 +24,22 @@ from federation.errors import MalformedError, NotAHandleError, NotFoundError
 from federation.origin import origin
 
 PROFILE_PAGE_REL = "http://webfinger.net/rel/profile-page"
+SUBSCRIBE_REL = "http://ostatus.org/schema/1.0/subscribe"  # Mastodon's remote-interaction template
 JRD_CONTENT_TYPE = "application/jrd+json"
 _USERNAME = re.compile(r"[A-Za-z0-9_.-]+")
 _ACTIVITY_LINK_TYPES = (ACTIVITY_CONTENT_TYPE, 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"')
 
 
-def webfinger_response(subject: str, actor_url: str, profile_url: str) -> dict:
-    """The JRD for one of our actors: `self` points at the ActivityPub actor, profile-page at HTML."""
-    return {
-        "subject": subject,
-        "aliases": list(dict.fromkeys([actor_url, profile_url])),
-        "links": [
-            {"rel": "self", "type": ACTIVITY_CONTENT_TYPE, "href": actor_url},
-            {"rel": PROFILE_PAGE_REL, "type": "text/html", "href": profile_url},
-        ],
-    }
+def webfinger_response(subject: str, actor_url: str, profile_url: str, subscribe_template: str | None = None) -> dict:
+    """The JRD for one of our actors: `self` points at the ActivityPub actor, profile-page at HTML,
+    and the subscribe template at the page where this actor's owner confirms a follow."""
+    links = [
+        {"rel": "self", "type": ACTIVITY_CONTENT_TYPE, "href": actor_url},
+        {"rel": PROFILE_PAGE_REL, "type": "text/html", "href": profile_url},
+    ]
+    if subscribe_template:
+        links.append({"rel": SUBSCRIBE_REL, "template": subscribe_template})
+    return {"subject": subject, "aliases": list(dict.fromkeys([actor_url, profile_url])), "links": links}
 
 
 def parse_resource(resource: str, local_domain: str, root_name: str | None = None) -> str | None:
@@ -109,12 +110,30 @@ def webfinger_url(user: str, host: str, allow_private_network: bool) -> str:
     return f"{scheme}://{host}/.well-known/webfinger?resource={resource}"
 
 
-async def resolve_handle(client: FederationClient, handle: str) -> str:
-    """The actor URL a handle's WebFinger answer points to (its `self` ActivityPub link)."""
+async def _links(client: FederationClient, handle: str) -> tuple[str, list]:
     user, host = split_handle(handle)
     url = webfinger_url(user, host, client.settings.allow_private_network)
     jrd = await client.get_json(url, accept=f"{JRD_CONTENT_TYPE}, application/json")
-    for link in jrd.get("links") or []:
+    links = jrd.get("links") if isinstance(jrd, dict) else None
+    return url, links if isinstance(links, list) else []
+
+
+async def subscribe_template(client: FederationClient, handle: str) -> str:
+    """Where the owner of `handle` confirms following someone: the http(s) template of their home
+    server's subscribe link, with its `{uri}` placeholder still in."""
+    url, links = await _links(client, handle)
+    for link in links:
+        template = link.get("template") if isinstance(link, dict) and link.get("rel") == SUBSCRIBE_REL else None
+        if isinstance(template, str) and template.startswith(("https://", "http://")) and "{uri}" in template:
+            return template
+    raise FetchError(f"{url}: no subscribe template for {handle}")
+
+
+async def resolve_handle(client: FederationClient, handle: str) -> str:
+    """The actor URL a handle's WebFinger answer points to (its `self` ActivityPub link)."""
+    user, host = split_handle(handle)
+    url, links = await _links(client, handle)
+    for link in links:
         if isinstance(link, dict) and link.get("rel") == "self" and link.get("type") in _ACTIVITY_LINK_TYPES:
             href = link.get("href")
             if isinstance(href, str) and href.startswith(("https://", "http://")):
