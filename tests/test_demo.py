@@ -39,7 +39,7 @@ def consecutive_free_ports(count: int) -> int:
 
 
 def test_demo_brings_up_federated_nodes_that_hold_each_others_members(tmp_path: Path) -> None:
-    base = consecutive_free_ports(3)
+    base = consecutive_free_ports(4)  # three nodes and the mail catcher
     run = subprocess.run(
         [sys.executable, "-m", "node", "demo", "--nodes", "3", "--base-port", str(base), "--data", str(tmp_path),
          "--exit-when-ready", "--json"],
@@ -47,6 +47,7 @@ def test_demo_brings_up_federated_nodes_that_hold_each_others_members(tmp_path: 
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "The Coffee demo network is up" in run.stderr
+    assert f"caught on 127.0.0.1:{base + 3} and saved in {tmp_path / 'mail'}/" in run.stderr
     summary = json.loads(run.stdout)
     assert [row["url"] for row in summary] == [f"http://127.0.0.1:{base + i}" for i in range(3)]
     # What it says is true (issue 10, bug 11): Mutualab has three members, Louise (local) is not on the network.
@@ -58,7 +59,7 @@ def test_demo_brings_up_federated_nodes_that_hold_each_others_members(tmp_path: 
     assert {"username": "louise", "password": "demo-louise-coffee"} in summary[0]["logins"]
     assert "  Mutualab: camille / demo-camille-coffee, yanis / demo-yanis-coffee, louise / demo-louise-coffee" in run.stderr
     # Every node holds the opted-in (public and network) members of the two others, and no local one.
-    for node_dir in sorted(p for p in tmp_path.iterdir() if p.is_dir()):
+    for node_dir in sorted(p for p in tmp_path.iterdir() if p.is_dir() and p.name != "mail"):
         store = connect(node_dir / "coffee.db")
         held = {row[0] for row in store.conn.execute("SELECT id FROM actors WHERE type = 'Person'")}
         assert held, node_dir
@@ -148,3 +149,22 @@ def test_the_demo_counts_people_with_plural_forms() -> None:
     switch = next(space for space in demo_seed.SPACES if space.slug == "switch")
     assert created_line(switch, 1, 1) == "created Switch Coworking (Charleroi, BE) with 1 member, 1 of them on the network"
     assert created_line(switch, 0, 0) == "created Switch Coworking (Charleroi, BE) with 0 members, 0 of them on the network"
+
+
+async def test_the_demo_mail_catcher_saves_what_it_receives(tmp_path: Path) -> None:
+    import aiosmtplib
+
+    from node.commands.mailcatcher import start_catcher
+    from tests.nodes import bind_socket
+
+    probe = bind_socket()
+    port = probe.getsockname()[1]
+    probe.close()
+    catcher = start_catcher(tmp_path / "mail", port)
+    try:
+        await aiosmtplib.send("Subject: hello\r\n\r\nbody\r\n", sender="a@demo.test", recipients=["b@demo.test"],
+                              hostname="127.0.0.1", port=port, start_tls=False)
+    finally:
+        catcher.stop()
+    (saved,) = (tmp_path / "mail").glob("*.eml")
+    assert saved.name == "0001-b@demo.test.eml" and b"Subject: hello" in saved.read_bytes()

@@ -27,6 +27,7 @@ import aiohttp
 from node import config as config_mod
 from node import i18n
 from node.commands import Result, add_json_flag
+from node.commands.mailcatcher import start_catcher
 from node.errors import InvalidInput
 from node.federation_runtime import federation_client
 from node.services import announce, demo_seed
@@ -78,7 +79,7 @@ def check_ports_free(base: int, count: int) -> None:
 def prepare(args: argparse.Namespace) -> list[DemoNode]:
     if not 2 <= args.nodes <= len(demo_seed.SPACES):
         raise InvalidInput("--nodes must be between 2 and %(max)s.", max=len(demo_seed.SPACES))
-    check_ports_free(args.base_port, args.nodes)
+    check_ports_free(args.base_port, args.nodes + 1)  # the last one is the mail catcher's
     data = Path(args.data).resolve()
     if args.reset and data.exists():
         shutil.rmtree(data)
@@ -92,9 +93,11 @@ def prepare(args: argparse.Namespace) -> list[DemoNode]:
             init_node(directory, url=f"http://127.0.0.1:{port}", name=space.name, slug=space.slug,
                       country=space.country, city=space.city, languages=space.languages,
                       allow_private_network=True, port=port)
+            _with_mail(directory, space.slug, mail_port(args))
             config = config_mod.load(directory, env={})
             store = connect(config.db_path)
             demo_seed.seed(store, config, space, index)
+            demo_seed.seed_emails(store, space)
             say("  " + created_line(space, *demo_seed.member_counts(store)))
         else:
             config = config_mod.load(directory, env={})
@@ -115,6 +118,17 @@ def created_line(space: demo_seed.DemoSpace, members: int, on_network: int) -> s
         members)
     return text % {"space": space.name, "city": space.city, "country": space.country, "num": members,
                    "network": on_network}
+
+
+def mail_port(args: argparse.Namespace) -> int:
+    return args.base_port + args.nodes
+
+
+def _with_mail(directory: Path, slug: str, port: int) -> None:
+    """The demo's nodes send their mails to the local catcher."""
+    toml = directory / config_mod.CONFIG_FILE
+    toml.write_text(toml.read_text(encoding="utf-8") + f'\n[mail]\nhost = "127.0.0.1"\nport = {port}\n'
+                    f'starttls = false\nfrom = "{slug}@demo.coffee.test"\n', encoding="utf-8")
 
 
 def start(node: DemoNode) -> None:
@@ -290,6 +304,8 @@ def run_demo(args: argparse.Namespace) -> Result:
     _stop_on_signals()
     say(f"Preparing {args.nodes} nodes in {Path(args.data).resolve()} ...")
     nodes = prepare(args)
+    mail_dir = Path(args.data).resolve() / "mail"
+    catcher = start_catcher(mail_dir, mail_port(args))
     try:
         for node in nodes:
             start(node)
@@ -301,6 +317,8 @@ def run_demo(args: argparse.Namespace) -> Result:
         say("\nThe Coffee demo network is up:\n")
         say(table(nodes, expected))
         say("\nLogs: <data>/<space>/node.log")
+        say(f"E-mails the nodes send (notifications, invitations, password resets) are caught on "
+            f"127.0.0.1:{mail_port(args)} and saved in {mail_dir}/ (one .eml file each).")
         data = [summary(n, e) for n, e in zip(nodes, expected)]
         if args.exit_when_ready:
             return Result(data)
@@ -313,3 +331,4 @@ def run_demo(args: argparse.Namespace) -> Result:
         return Result(data)
     finally:
         stop(nodes)
+        catcher.stop()

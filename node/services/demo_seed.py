@@ -18,6 +18,7 @@ from node.services import space as space_service
 from node.services.skills import SkillIndex
 from node.storage import events as events_store
 from node.storage import members as members_store
+from node.storage import notifications as notifications_store
 from node.storage.db import Store
 
 
@@ -136,6 +137,14 @@ def seed(store: Store, config: Config, space: DemoSpace, index: SkillIndex) -> l
             password=dict(member_logins(space))[person.username], profile=profile, skills=index))
     indicator_targets.set_coffee_targets(store)
     return created
+
+
+def seed_emails(store: Store, space: DemoSpace) -> None:
+    """Confirmed demo addresses, so notifications go out by e-mail to the demo's mail catcher."""
+    for username in ["manager", *(person.username for person in space.members)]:
+        member = members_store.get_by_username(store, username)
+        if member is not None:
+            notifications_store.set_email(store, member["id"], f"{username}@{space.slug}.demo.coffee.test", confirmed=True)
 
 
 EVENT_TITLES: dict[str, dict[str, str]] = {
