@@ -109,7 +109,10 @@ async def test_webfinger_honours_rel(node) -> None:
     query = [("resource", resource), ("rel", "self"), ("rel", "http://webfinger.net/rel/profile-page")]
     async with http.get("/.well-known/webfinger", params=query) as resp:
         assert len((await resp.json(content_type=None))["links"]) == 2
-    async with http.get("/.well-known/webfinger", params={"resource": resource, "rel": "http://ostatus.org/schema/1.0/subscribe"}) as resp:
+    subscribe = "http://ostatus.org/schema/1.0/subscribe"  # issue 13: our remote-interaction template
+    async with http.get("/.well-known/webfinger", params={"resource": resource, "rel": subscribe}) as resp:
+        assert [link["rel"] for link in (await resp.json(content_type=None))["links"]] == [subscribe]
+    async with http.get("/.well-known/webfinger", params={"resource": resource, "rel": "http://example.org/unserved"}) as resp:
         assert resp.status == 200 and (await resp.json(content_type=None))["links"] == []
 
 
