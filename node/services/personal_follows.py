@@ -48,17 +48,22 @@ def _follow_local(store: Store, config: Config, follower: str, followee: str) ->
     return row
 
 
-def tell_followee(store: Store, config: Config, follower: str, followee: str) -> None:
-    """A member (not the space) hears of a new follower, local or remote."""
-    username = local_actors.username_of(config, followee)
-    member = members_store.get_by_username(store, username) if username else None
-    if member is None:
-        return
+def tell_followee(store: Store, config: Config, follower: str, followee: str, *, request: bool = False) -> None:
+    """Who is followed hears of it: a member of a new follower; the space's admins of a follow
+    request waiting for their approval."""
+    if followee == local_actors.space_id(config):
+        told = members_store.select(store, "role = 'admin' AND status = 'active'") if request else []
+    else:
+        username = local_actors.username_of(config, followee)
+        told = [m for m in [members_store.get_by_username(store, username) if username else None] if m]
     described = follows_service.describe(store, follower)
     if not described["name"] and local_actors.is_local(config, follower):
         local = members_store.get_by_username(store, local_actors.username_of(config, follower) or "")
         described["name"] = (local or {}).get("display_name", "")
-    notifications.notify(store, config, member, "follow", url=follower, name=described["name"] or follower, actor=follower)
+    for member in told:
+        notifications.notify(store, config, member, "follow", variant="request" if request else None,
+                             url=f"{config.url}/admin/federation" if request else follower,
+                             name=described["name"] or follower, actor=follower)
 
 
 async def follow(store: Store, config: Config, client: Any, fetch: Any, member: dict[str, Any],

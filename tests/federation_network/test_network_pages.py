@@ -50,6 +50,12 @@ async def test_manual_approval_from_the_followed_side(node_factory) -> None:
         "SELECT 1 FROM follows WHERE follower = ? AND state = 'pending'", [f"{lille.url}/"]).fetchone())
     async with tournai_http.get("/admin/federation") as resp:
         assert "Follow requests wait for your approval." in await resp.text()
+    # the admins hear of it (issue 13): "Mutualab asks to follow you", linking to the approval page
+    from node.services import notifications
+    from node.storage import members as members_store
+    chef = members_store.get_by_username(tournai.store, "chef")
+    (told,) = notifications.listing(tournai.store, chef["id"], "en")
+    assert told["subject"] == "Mutualab asks to follow you" and told["url"] == f"{tournai.url}/admin/federation"
     status, _b, _l = await submit(tournai_http, "/admin/federation", "/admin/federation/answer",
                                   {"follower": f"{lille.url}/", "decision": "accept"})
     assert status == 303

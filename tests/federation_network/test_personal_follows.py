@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -107,3 +108,26 @@ async def test_local_people_follow_each_other_without_federation(node_factory) -
     assert deliveries_store.count_by_status(lille.store) == {}  # nobody remote was involved
     bob_feed = lille.store.db.execute("SELECT member_id FROM feed_items").fetchall()
     assert bob_feed == [(bob["id"],)]
+
+
+async def test_the_home_feed_as_atom_behind_the_members_secret_link(node_factory) -> None:
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    add_member(lille, "bob")
+    add_member(lille, "alice")
+    http = lille.client()
+    await login(http, "bob")
+    await submit(http, "/me/following", "/me/following", {"target": f"{lille.url}/@alice"})
+    set_member(lille, "alice", display_name="Alice Lambert", visibility="public")
+    status, page, _l = await submit(http, "/home", "/home/feed-link")
+    assert status == 200
+    link = re.search(r'value="(http://[^"]+/home\.atom\?token=[^"]+)"', page).group(1)
+    anonymous = lille.client()  # a feed reader: no session, only the secret link
+    async with anonymous.get(link.removeprefix(lille.url)) as resp:
+        assert resp.status == 200 and resp.content_type == "application/atom+xml"
+        atom = await resp.text()
+    assert "<title>Alice Lambert</title>" in atom and '<category term="member"' in atom
+    for bad in ("/home.atom", "/home.atom?token=nope"):
+        async with anonymous.get(bad) as resp:
+            assert resp.status == 404
+    async with anonymous.get("/home", allow_redirects=False) as resp:
+        assert resp.status == 303  # the page itself needs a session

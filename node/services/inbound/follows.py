@@ -42,6 +42,7 @@ async def on_follow(ctx: InboundContext) -> None:
     row = follows_store.put(ctx.store, ctx.actor, target, activity_id, "accepted" if already else "pending")  # type: ignore[arg-type]
     if manual and not already:
         log.info("follow.awaiting_approval", extra={"follower": ctx.actor, "followee": target})
+        personal_follows.tell_followee(ctx.store, ctx.config, ctx.actor, target, request=True)  # type: ignore[arg-type]
         return
     follows_service.answer(ctx.store, ctx.config, row, accept=True)
     if not already:
