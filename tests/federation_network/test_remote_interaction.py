@@ -95,10 +95,10 @@ async def test_bad_follow_targets_get_a_clear_message_and_change_nothing(node_fa
         f"alice@{lille.config.domain}": "Vous ne pouvez pas vous suivre vous-même.",
         f"{lille.url}/@alice": "Vous ne pouvez pas vous suivre vous-même.",
         f"nobody@{lille.config.domain}": "Personne ici ne s’appelle nobody.",
-        f"nobody@{other.config.domain}": f"Impossible de trouver nobody@{other.config.domain}",
+        f"nobody@{other.config.domain}": f"ne connaît aucun compte nobody@{other.config.domain}",
         "bob@blocked.example": "blocked.example est bloqué par cet espace.",
         f"{other.url}/space/followers": "n’est ni un espace ni une personne que l’on peut suivre.",
-        "ftp://x.example/": "n’est ni un identifiant (nom@hôte) ni une adresse http(s).",
+        "ftp://x.example/": "n’est pas une adresse du réseau",
     }
     for target, message in cases.items():
         status, body, _l = await submit(http, "/me/following", "/me/following", {"target": target})
