@@ -6,9 +6,11 @@ joining remote documents, and survives the activity being pruned elsewhere.
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript("""
+    run_script(db, """
         CREATE TABLE IF NOT EXISTS feed_items (
             id INTEGER PRIMARY KEY,
             member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,

@@ -2,9 +2,11 @@
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript("""
+    run_script(db, """
         CREATE TABLE IF NOT EXISTS notifications (
             id INTEGER PRIMARY KEY,
             member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
