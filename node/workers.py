@@ -135,6 +135,11 @@ class DeliveryWorker(Worker):
             deliveries_store.mark_failed(self.store, row["id"], None, f"domain unreachable since {health['failing_since']}")
             log.info("delivery.skipped_dead_domain", extra={"domain": domain, "inbox": row["inbox"]})
             return
+        newer = deliveries_store.newer_update(self.store, row)
+        if newer is not None:  # only the newest version of an object needs to go
+            deliveries_store.drop(self.store, row["id"])
+            log.info("delivery.coalesced", extra={"inbox": row["inbox"], "activity": row["activity_id"], "newer": newer})
+            return
         body = self._body(row["activity_id"])
         if body is None:
             deliveries_store.mark_failed(self.store, row["id"], None, "activity no longer exists")
@@ -205,6 +210,10 @@ class InboxWorker(Worker):
             except Exception as exc:
                 outcomes.append((row["id"], "failed", repr(exc)))
                 log.exception("inbox.handler_crashed", extra=fields)
+                continue
+            if ctx.ignored:
+                outcomes.append((row["id"], "ignored", ctx.ignored))
+                log.info("inbox.ignored", extra=fields | {"reason": ctx.ignored})
                 continue
             outcomes.append((row["id"], "done" if handled else "ignored", None))
             log.log(logging.INFO if handled else logging.DEBUG, "inbox.processed", extra=fields | {"handled": handled})

@@ -74,6 +74,7 @@ def space_document(config: Config, space: dict[str, Any], public_key_pem: str, *
         "manuallyApprovesFollowers": config.manual_approval,
         "discoverable": True,
         "indexable": True,
+        "updated": space["updated_at"].replace("+00:00", "Z"),  # receivers keep the newest version
         "country": space["country"],
         "address": {
             "type": "PostalAddress",
@@ -133,6 +134,7 @@ def member_document(config: Config, member: dict[str, Any], public_key_pem: str,
         "discoverable": True,
         "indexable": member["visibility"] == "public",
         "published": member["created_at"].replace("+00:00", "Z"),
+        "updated": member["updated_at"].replace("+00:00", "Z"),  # receivers keep the newest version
         "memberOf": local_actors.space_id(config),
         "knowsAbout": list(member["skills_offered"]),
         "seeks": list(member["skills_sought"]),

@@ -34,6 +34,24 @@ def due(store: Store, now: str, limit: int) -> list[dict[str, Any]]:
     ))
 
 
+def newer_update(store: Store, row: dict[str, Any]) -> str | None:
+    """A later Update of the same object queued for (or sent to) the same inbox, which makes this one moot."""
+    found = store.conn.execute(
+        """SELECT n.activity_id FROM deliveries n
+             JOIN activities later ON later.id = n.activity_id
+             JOIN activities this ON this.id = ?
+           WHERE n.domain = ? AND n.inbox = ? AND n.id > ? AND n.status IN ('pending', 'delivered')
+             AND this.type = 'Update' AND later.type = 'Update' AND later.object_id = this.object_id
+           LIMIT 1""",
+        [row["activity_id"], row["domain"], row["inbox"], row["id"]],
+    ).fetchone()
+    return found[0] if found else None
+
+
+def drop(store: Store, delivery_id: int) -> None:
+    store.conn.execute("DELETE FROM deliveries WHERE id = ?", [delivery_id])
+
+
 def mark_delivered(store: Store, delivery_id: int, status: int) -> None:
     store.db.execute(
         "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, updated_at = ? WHERE id = ?",

@@ -34,6 +34,11 @@ class InboundContext:
     recipient: str | None           # local actor whose inbox got it; None = shared inbox
     fetch: Fetch                    # safe signed fetch (exact id check, SSRF guard)
     notes: list[str] = field(default_factory=list)
+    ignored: str | None = None      # why the handler chose to ignore it (kept on the inbox row)
+
+    def ignore(self, reason: str) -> None:
+        """Record that this activity changes nothing on purpose (an older version arriving late)."""
+        self.ignored = reason
 
     @property
     def object(self) -> Any:

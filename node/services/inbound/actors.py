@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from federation import origin
+from federation import origin, versions
+from federation.versions import Verdict
 from node.services import catalogue, remote_actors
 from node.services.inbound import InboundContext, handler
 from node.storage import actors as actors_store
@@ -32,9 +33,19 @@ async def on_profile(ctx: InboundContext) -> None:
     doc = ctx.object
     if not isinstance(doc, dict) or doc.get("id") != ctx.actor:
         return  # an actor only speaks for itself (checked before; kept as a guard)
-    if not follows_origin_of(ctx.store, ctx.actor) and actors_store.get(ctx.store, ctx.actor) is None:
+    held = actors_store.get(ctx.store, ctx.actor)
+    if not follows_origin_of(ctx.store, ctx.actor) and held is None:
         log.info("actor.ignored_unfollowed_origin", extra={"actor": ctx.actor})
         return
+    held_doc = held["document"] if held else None
+    verdict = versions.judge(doc, versions.updated_of(held_doc), versions.digest(held_doc) if held_doc else None)
+    if verdict is Verdict.STALE:
+        ctx.ignore(f"older than the version we hold (updated {doc.get('updated')}, "
+                   f"held {versions.updated_of(held_doc)})")
+        return
+    if verdict is Verdict.REFETCH:  # no `updated`, or same time and other content: ask the origin
+        doc = await ctx.fetch(ctx.actor)
+        log.info("actor.refetched", extra={"actor": ctx.actor})
     remote_actors.remember(ctx.store, doc)
     catalogue.index_remote_actor(ctx.store, ctx.config, doc)
     log.info("actor.updated", extra={"actor": ctx.actor, "type": doc.get("type")})

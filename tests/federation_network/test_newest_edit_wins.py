@@ -1,0 +1,144 @@
+"""Retried Updates arrive in any order: the follower keeps the newest version, and the queue
+sends only the newest Update of an object to an inbox."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from federation.client import Signer
+from node import timeutil
+from node.appkeys import CLIENT, DELIVERY
+from node.config import load
+from node.server import start
+from node.services import announce, local_actors
+from node.storage import activities as activities_store
+from node.storage import actors as actors_store
+from node.storage import inbox as inbox_store
+from node.storage import members as members_store
+from tests.federation_network.fake_inbox import add_follower, start_fake_inbox
+from tests.federation_network.helpers import eventually, follow, set_member
+from tests.nodes import bind_socket_to
+
+RUNS = 20
+EDITS = 5
+
+
+class Clock:
+    """The time the nodes see (`node.timeutil.now`): one second per edit, starting an hour ago."""
+
+    def __init__(self) -> None:
+        self.moment = datetime.now(timezone.utc) - timedelta(hours=1)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def tick(self) -> None:
+        self.moment += timedelta(seconds=1)
+
+
+async def settled(node) -> None:
+    """Minimal local stand-in for h9b's helper: the node's inbox queue is empty."""
+    await eventually(lambda: inbox_store.counts(node.store).get("queued", 0) == 0, timeout=10)
+
+
+async def start_again(node) -> None:
+    """The stopped node's process starts again on its port and data dir."""
+    node.sock = bind_socket_to(node.config.port)
+    node.runner = await start(load(node.config.data_dir, env={}), sock=node.sock)
+
+
+async def deliver(leader, follower, activity_id: str) -> None:
+    """What the leader's delivery worker does on a retry: sign now, POST, expect 202."""
+    row = activities_store.get(leader.store, activity_id)
+    actor = row["actor"]
+    signer = Signer(key_id=actor + local_actors.KEY_FRAGMENT,
+                    private_key=local_actors.private_key_for(leader.store, leader.config, actor))
+    body = json.dumps(row["document"]).encode()
+    result = await leader.app[CLIENT].post_activity(f"{follower.url}/inbox", body, signer=signer)
+    assert result.status == 202, result
+
+
+async def test_five_edits_while_the_follower_is_down_end_with_the_newest_version(node_factory, monkeypatch) -> None:
+    leader = await node_factory(name="Mutualab")
+    follower = await node_factory(name="ESCO", country="BE", city="Tournai")
+    await follow(follower, leader)
+    clock = Clock()
+    monkeypatch.setattr(timeutil, "now", clock)
+    set_member(leader, "alice", display_name="Alice", visibility="public")
+    alice = f"{leader.url}/@alice"
+    await eventually(lambda: actors_store.get(follower.store, alice))
+    for run in range(RUNS):
+        # Given five edits of Alice's profile while the follower is down (its first attempts fail)
+        await follower.stop()
+        updates = []
+        for edit in range(EDITS):
+            clock.tick()
+            set_member(leader, "alice", display_name=f"Alice r{run} v{edit}")
+            updates.append(activities_store.page(leader.store, alice, public_only=True, limit=1, offset=0)[0]["id"])
+        await leader.app[DELIVERY].run_once()
+        pending = leader.store.conn.execute("SELECT activity_id FROM deliveries WHERE status = 'pending'").fetchall()
+        assert [r[0] for r in pending] == updates[-1:]  # the queue coalesced them: only the newest is retried
+        leader.store.conn.execute("DELETE FROM deliveries WHERE status = 'pending'")
+        await start_again(follower)
+        # When all five reach it anyway, in some order (as through a personal and a shared inbox, or
+        # a sender that does not coalesce)
+        for activity_id in random.Random(run).sample(updates, EDITS):
+            await deliver(leader, follower, activity_id)
+        await settled(follower)
+        # Then it holds the newest version, and recorded the older ones as ignored
+        assert actors_store.get(follower.store, alice)["name"] == f"Alice r{run} v{EDITS - 1}", f"run {run}"
+    ignored = follower.store.conn.execute(
+        "SELECT count(*) FROM inbox WHERE state = 'ignored' AND error LIKE 'older than%'").fetchone()[0]
+    assert ignored > 0
+
+
+async def test_an_update_without_updated_is_read_from_its_origin(node_factory) -> None:
+    leader = await node_factory(name="Mutualab")
+    follower = await node_factory(name="ESCO", country="BE", city="Tournai")
+    await follow(follower, leader)
+    set_member(leader, "alice", display_name="Alice", visibility="public")
+    alice = f"{leader.url}/@alice"
+    await eventually(lambda: actors_store.get(follower.store, alice))
+    # Given the member's current name on her origin, and an Update that claims another without a time
+    member = members_store.get_by_username(leader.store, "alice")
+    members_store.update(leader.store, member["id"], display_name="Alice (current)")
+    stale = dict(activities_store.page(leader.store, alice, public_only=True, limit=1, offset=0)[0]["document"])
+    stale["id"] = f"{leader.url}/activities/undated"
+    stale["object"] = {k: v for k, v in stale["object"].items() if k != "updated"} | {"name": "Alice (old copy)"}
+    activities_store.insert(leader.store, {"id": stale["id"], "actor": alice, "type": "Update", "object_id": alice,
+                                           "public": 1, "document": stale, "published": stale["published"]})
+    # When it arrives
+    await deliver(leader, follower, stale["id"])
+    await settled(follower)
+    # Then the follower read the profile from its origin instead
+    assert actors_store.get(follower.store, alice)["name"] == "Alice (current)"
+
+
+@pytest.fixture
+async def fake():
+    inbox = await start_fake_inbox()
+    yield inbox
+    await inbox.stop()
+
+
+async def test_retries_send_only_the_newest_update_of_an_object(node, fake) -> None:
+    # Given a follower whose server was down for five profile edits
+    add_follower(node.store, f"{node.url}/", fake)
+    fake.statuses = [503] * EDITS
+    worker = node.app[DELIVERY]
+    ids = []
+    for edit in range(EDITS):
+        node.store.conn.execute("UPDATE space SET name = ?", [f"Mutualab v{edit}"])
+        ids.append(announce.space_changed(node.store, node.config))
+        await worker.run_once()
+    assert fake.attempts == EDITS
+    # When the retries come due
+    await worker.run_once(now=datetime.now(timezone.utc) + timedelta(hours=1))
+    # Then only the newest went, and the older ones left the queue
+    assert [a["id"] for a in fake.received] == [ids[-1]]
+    rows = node.store.conn.execute("SELECT activity_id, status FROM deliveries").fetchall()
+    assert [tuple(r) for r in rows] == [(ids[-1], "delivered")]
