@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 from node import __version__
 from node.commands import COMMAND_MODULES, Result
 from node.errors import CoffeeError
+from node.storage.health import unwritable_reason
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +46,12 @@ def report(args: argparse.Namespace, func: Callable[[argparse.Namespace], Result
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        reason = unwritable_reason(exc)
+        if reason is None:
+            raise
+        print(f"coffee-node {args.command}: cannot write to the database: {reason}", file=sys.stderr)
+        return 1
     if result is None:
         return 0
     if getattr(args, "json", False):

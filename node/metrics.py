@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from node import __version__
-from node.storage import stats
+from node.storage import health, stats
+from node.storage.db import Store
 
 Labels = Mapping[str, str]
 
@@ -42,7 +44,7 @@ STANDARD_COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("method", "route", "status"),
     ),
     "coffee_inbox_activities_total": (
-        "Activities received on an inbox, by result (accepted, rejected, duplicate) and reason.",
+        "Activities received on an inbox, by result (accepted, rejected, duplicate, unavailable) and reason.",
         ("result", "reason"),
     ),
 }
@@ -135,6 +137,13 @@ def core_gauges(conn: sqlite3.Connection) -> Iterable[Gauge]:
     entries = stats.catalogue_entries(conn)
     if entries is not None:
         yield Gauge("coffee_catalogue_entries", "Entries in the network catalogue index.", [({}, entries)])
+
+
+def storage_gauge(store: Store, data_dir: Path) -> Gauge:
+    """1 while the node can write, 0 with the reason as a label (the same check as `/healthz`)."""
+    reason = health.status(store, data_dir)
+    return Gauge("coffee_storage_writable", "Whether the node can write to its database (0: see the reason label).",
+                 [({"reason": reason or ""}, 0 if reason else 1)])
 
 
 def node_registry() -> Registry:

@@ -20,12 +20,14 @@ from node.appkeys import CONFIG, LANG, SESSION, SESSIONS, STORE, USER
 from node.errors import CoffeeError
 from node.render import render
 from node.services.accounts import current_member
+from node.storage import health
 from node.sessions import COOKIE_NAME, MAX_AGE
 
 log = logging.getLogger("coffee.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
+RETRY_AFTER_FULL_S = 120  # a full disk is an operator's job: a couple of minutes, not seconds
 
 
 def csrf_exempt(handler: Handler) -> Handler:
@@ -75,9 +77,17 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
                 response.headers["Allow"] = exc.headers["Allow"]
             return response
         raise
-    except Exception:
-        log.exception("http.unhandled", extra={"method": request.method, "path": request.path})
+    except Exception as exc:
         gettext = i18n.translations(request.get(LANG, i18n.DEFAULT_LANGUAGE)).gettext
+        reason = health.unwritable_reason(exc)
+        if reason:  # a full disk: nothing was saved, and trying again later will work
+            log.warning("http.storage_unavailable", extra={"method": request.method, "path": request.path, "reason": reason})
+            response = error_response(request, 503, gettext(
+                "This site cannot save anything right now (its disk is full). Nothing was changed; "
+                "please try again in a few minutes."))
+            response.headers["Retry-After"] = str(RETRY_AFTER_FULL_S)
+            return response
+        log.exception("http.unhandled", extra={"method": request.method, "path": request.path})
         return error_response(request, 500, gettext("Something went wrong on our side. The error was logged."))
 
 

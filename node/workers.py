@@ -27,6 +27,7 @@ from node.storage import catalogue as catalogue_store
 from node.storage import deliveries as deliveries_store
 from node.storage import domains as domains_store
 from node.storage import events as events_store
+from node.storage import health
 from node.storage import inbox as inbox_store
 from node.storage import mail as mail_store
 from node.storage.db import Store
@@ -81,8 +82,12 @@ class Worker(abc.ABC):
                 done = await self.run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("worker.crashed_step", extra={"worker": type(self).__name__})
+            except Exception as exc:
+                reason = health.unwritable_reason(exc)
+                if reason:  # a full disk: try again at the next poll, the rows are still queued
+                    log.warning("worker.storage_unavailable", extra={"worker": type(self).__name__, "reason": reason})
+                else:
+                    log.exception("worker.crashed_step", extra={"worker": type(self).__name__})
                 done = 0
             finally:
                 self._stepping = False
@@ -201,15 +206,14 @@ class InboxWorker(Worker):
             fields = {"activity": row["activity_id"], "type": row["type"], "actor": row["actor"]}
             try:
                 handled = await dispatch(ctx)
-                if handled:  # what its handler accepted reaches the feeds of the members who follow its author
+                if handled and not ctx.ignored:  # what its handler accepted reaches the feeds of the members who follow its author
                     home_feed.record(self.store, self.config, row["document"], row["actor"], outbox.audience(row["document"]))
-            except (CoffeeError, FederationError) as exc:
-                outcomes.append((row["id"], "failed", str(exc)))
-                log.info("inbox.handler_refused", extra=fields | {"reason": str(exc)})
-                continue
             except Exception as exc:
-                outcomes.append((row["id"], "failed", repr(exc)))
-                log.exception("inbox.handler_crashed", extra=fields)
+                reason = health.unwritable_reason(exc)
+                if reason:
+                    log.warning("inbox.storage_unavailable", extra=fields | {"reason": reason})
+                    break  # this row and the rest stay queued until the disk takes writes again
+                outcomes.append((row["id"], "failed", _failure(exc, fields)))
                 continue
             if ctx.ignored:
                 outcomes.append((row["id"], "ignored", ctx.ignored))
@@ -223,7 +227,30 @@ class InboxWorker(Worker):
                 for row_id, state, error in outcomes:
                     inbox_store.finish(self.store, row_id, state, error)
             self.on_published()
-        return len(rows)
+        return len(outcomes)
+
+
+def _failure(exc: Exception, fields: dict[str, Any]) -> str:
+    """Log a handler's failure; the text kept on the inbox row."""
+    if isinstance(exc, (CoffeeError, FederationError)):
+        log.info("inbox.handler_refused", extra=fields | {"reason": str(exc)})
+        return str(exc)
+    log.error("inbox.handler_crashed", extra=fields, exc_info=exc)
+    return repr(exc)
+
+
+class StorageWatch(Worker):
+    """Switches a store opened read-only (full disk at start) to normal once it can, without a restart."""
+
+    poll = 5.0
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    async def run_once(self) -> int:
+        self.store.reopen()
+        return 0
 
     def has_due_work(self) -> bool:
         return bool(inbox_store.queued(self.store, limit=1))

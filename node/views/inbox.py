@@ -7,6 +7,7 @@ Every rejection is logged on one line with its reason and counted in metrics.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from aiohttp import web
 
@@ -15,11 +16,12 @@ from federation.client import is_public_address, read_capped
 from federation.errors import (BlockedError, FederationError, FetchError, MalformedError, RateLimited,
                                SignatureMismatch)
 from node.appkeys import CONFIG, INBOX_WORKER, KEYS, METRICS, RATE, STORE
-from node.middlewares import csrf_exempt
+from node.middlewares import RETRY_AFTER_FULL_S, csrf_exempt
 from node.services import inbound_rules
 from node.storage import domains as domains_store
 from node.storage import inbox as inbox_store
 from node.storage.db import Store
+from node.storage.health import unwritable_reason
 
 log = logging.getLogger("coffee.inbox")
 
@@ -55,6 +57,17 @@ def _claimed_domain(actor: str | None) -> str | None:
     except MalformedError:
         return None
     return origin.domain_of(actor)
+
+
+def _unavailable(request: web.Request, exc: sqlite3.Error) -> web.Response:
+    """A full disk: 503 with Retry-After, so the sender keeps the activity and tries again."""
+    reason = unwritable_reason(exc)
+    if reason is None:
+        raise exc
+    log.warning("inbox.storage_unavailable", extra={"reason": reason, "path": request.path})
+    request.app[METRICS].inc("coffee_inbox_activities_total", result="unavailable", reason="storage")
+    return web.json_response({"error": f"cannot store activities now: {reason}", "status": 503}, status=503,
+                             headers={"Retry-After": str(RETRY_AFTER_FULL_S)})
 
 
 @csrf_exempt
@@ -93,9 +106,13 @@ async def post_inbox(request: web.Request) -> web.Response:
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = "10"
         return response
-    stored = inbox_store.enqueue(store, activity_id=dedupe_id, actor=signer.owner, type_=activity["type"],
-                                 recipient=recipient, document=activity, signer=signer.key_id)
-    domains_store.record_success(store, signer_domain)
+    try:
+        with store.transaction():  # the row and the sender's health together, or neither
+            stored = inbox_store.enqueue(store, activity_id=dedupe_id, actor=signer.owner, type_=activity["type"],
+                                         recipient=recipient, document=activity, signer=signer.key_id)
+            domains_store.record_success(store, signer_domain)
+    except sqlite3.Error as exc:
+        return _unavailable(request, exc)
     request.app[METRICS].inc("coffee_inbox_activities_total", result="accepted" if stored else "duplicate", reason="")
     if stored:
         request.app[INBOX_WORKER].wake()
