@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import datetime, timezone
 from typing import Any
 
 from node import config as config_mod
+from node import workers
 from node.commands import Result, add_dir_arg, add_json_flag, open_node
 from node.errors import NotFound
 from node.federation_runtime import federation_client
@@ -70,8 +72,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_blocks)
 
-    p = sub.add_parser("deliveries", help="the delivery queue per domain: pending, failed, last error")
+    p = sub.add_parser("deliveries", help="the delivery queue per domain: counts, pending rows with attempts, "
+                                          "next try and last error, and the retry schedule")
     add_dir_arg(p)
+    p.add_argument("--domain", help="only this recipient domain (host[:port])")
     add_json_flag(p)
     p.set_defaults(func=cmd_deliveries)
 
@@ -161,9 +165,28 @@ def cmd_blocks(args: argparse.Namespace) -> Result:
 
 
 def cmd_deliveries(args: argparse.Namespace) -> Result:
+    domain = args.domain.strip().lower() if args.domain else None
     with open_node(args.dir) as (_config, store):
-        rows = deliveries_store.summary(store)
-        text = "\n".join(f"{r['domain']:30} pending={r['pending']} failed={r['failed']} delivered={r['delivered']}"
-                         + (f"  last error: {r['last_error']}" if r["last_error"] else "") for r in rows)
-        return Result(rows, text or "(no deliveries)")
+        domains = deliveries_store.summary(store, domain)
+        rows = deliveries_store.pending(store, domain)
+    now = datetime.now(timezone.utc)
+    for summary in domains:
+        summary["pending_rows"] = [row for row in rows if row["domain"] == summary["domain"]]
+    lines = []
+    for summary in domains:
+        lines.append(f"{summary['domain']:30} pending={summary['pending']} failed={summary['failed']} "
+                     f"delivered={summary['delivered']}"
+                     + (f"  last error: {summary['last_error']}" if summary["last_error"] else ""))
+        lines += [f"  {row['activity_type'] or '?':8} {row['inbox']}  attempts={row['attempts']}/{workers.MAX_ATTEMPTS}"
+                  f"  next try {row['next_attempt_at']} ({_until(row['next_attempt_at'], now)})"
+                  + (f"  last error: {row['last_error']}" if row["last_error"] else "")
+                  for row in summary["pending_rows"]]
+    schedule = workers.backoff_in_words()
+    text = "\n".join(lines) if lines else "(no deliveries)"
+    return Result({"domains": domains, "schedule": schedule}, f"{text}\n\n{schedule}")
+
+
+def _until(moment: str, now: datetime) -> str:
+    wait = datetime.fromisoformat(moment) - now
+    return "due now" if wait.total_seconds() <= 0 else f"in {workers.duration(wait)}"
 

@@ -74,7 +74,7 @@ def reschedule(store: Store, delivery_id: int, status: int | None, error: str, n
     )
 
 
-def summary(store: Store) -> list[dict[str, Any]]:
+def summary(store: Store, domain: str | None = None) -> list[dict[str, Any]]:
     """Per domain: pending, failed, delivered counts and the newest error (admin page, CLI, check)."""
     return list(store.db.query(
         """SELECT domain,
@@ -84,7 +84,21 @@ def summary(store: Store) -> list[dict[str, Any]]:
                   max(CASE WHEN last_error IS NOT NULL THEN updated_at END) AS last_error_at,
                   (SELECT last_error FROM deliveries e WHERE e.domain = d.domain AND e.last_error IS NOT NULL
                    ORDER BY e.updated_at DESC LIMIT 1) AS last_error
-           FROM deliveries d GROUP BY domain ORDER BY pending DESC, failed DESC, domain"""
+           FROM deliveries d WHERE ? IS NULL OR domain = ?
+           GROUP BY domain ORDER BY pending DESC, failed DESC, domain""",
+        [domain, domain],
+    ))
+
+
+def pending(store: Store, domain: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Pending rows, soonest try first, with the activity's type: what `coffee-node deliveries` lists."""
+    return list(store.db.query(
+        """SELECT d.id, d.domain, d.inbox, d.activity_id, a.type AS activity_type, d.attempts, d.next_attempt_at,
+                  d.last_status, d.last_error, d.created_at
+           FROM deliveries d LEFT JOIN activities a ON a.id = d.activity_id
+           WHERE d.status = 'pending' AND (? IS NULL OR d.domain = ?)
+           ORDER BY d.domain, d.next_attempt_at, d.id LIMIT ?""",
+        [domain, domain, limit],
     ))
 
 
