@@ -110,10 +110,11 @@ async def test_a_full_disk_answers_503_serves_pages_and_recovers_without_restart
         assert status == 200 and health["status"] == "degraded" and health["reason"], health
         assert (await metrics_line(full)).endswith(" 0")
         # and a form that writes says so in the page's language
+        browser.headers["Accept-Language"] = "fr"  # type: ignore[index]
         status, body, _ = await submit(browser, "/me/password", "/me/password",
                                        {"current_password": PASSWORD, "new_password": "another long password",
                                         "confirm_password": "another long password"})
-        assert status == 503 and "disk" in body
+        assert status == 503 and "son disque est plein" in body
         # and the CLI prints one line, no traceback
         done = run_cli("member", "add", str(full.config.data_dir), "--username", "carol", "--name", "Carol")
         assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
