@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from federation import origin as origin_mod
+from federation import versions
 from federation.errors import FederationError
 from federation.jsonld import normalise
 from node.config import Config
@@ -54,7 +55,7 @@ async def upcoming_events(store: Store, config: Config, fetch: Fetch, space_id: 
         if parsed is None or parsed["id"] != event_id or parsed["end"] is None or parsed["end"] <= now():
             continue  # deleted since, or over
         await inbound_events.store_peer_event(store, config, fetch, parsed, sender=sender,
-                                              published_by=sender, announced=True)
+                                              published_by=sender, announced=True, digest=versions.digest(doc))
         kept += 1
     log.info("backfill.events", extra={"space": space_id, "listed": len(found), "read": kept})
     return kept

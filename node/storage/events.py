@@ -75,6 +75,11 @@ def mark_announced(store: Store, event_id: int, participants: int, cross_border:
                      [participants, int(cross_border), event_id])
 
 
+def set_remote_version(store: Store, ap_id: str, updated: str | None, digest: str) -> None:
+    """Which version of a peer's event we hold (not an edit: `updated_at` stays)."""
+    store.db.execute("UPDATE events SET remote_updated = ?, remote_digest = ? WHERE ap_id = ?", [updated, digest, ap_id])
+
+
 def unannounced(store: Store, now: str) -> list[dict[str, Any]]:
     """Local, live, not yet ended events whose registrations changed since followers last heard."""
     return [_decode(row) for row in store.db.query(f"""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any, Awaitable, Callable
 
+from federation.client import DeliveryResult, Signer
+from node.appkeys import CLIENT
 from node.cli import main
-from node.services import announce
+from node.services import announce, local_actors
+from node.storage import activities as activities_store
 from node.services.skills import load_skill_index
 from node.storage import members as members_store
 
@@ -96,3 +100,13 @@ def set_member(node, username: str, **fields: Any) -> dict:
     from node.appkeys import DELIVERY
     node.app[DELIVERY].wake()
     return after
+
+
+async def deliver(sender, receiver, activity_id: str) -> DeliveryResult:
+    """What the sender's delivery worker does for one stored activity: sign now, POST to the shared inbox."""
+    row = activities_store.get(sender.store, activity_id)
+    actor = row["actor"]
+    signer = Signer(key_id=actor + local_actors.KEY_FRAGMENT,
+                    private_key=local_actors.private_key_for(sender.store, sender.config, actor))
+    return await sender.app[CLIENT].post_activity(f"{receiver.url}/inbox", json.dumps(row["document"]).encode(),
+                                                  signer=signer)

@@ -7,8 +7,6 @@ returns it accepts again without a restart; everything it answered 202 to is kep
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -16,13 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from federation.client import Signer
-from node.appkeys import CLIENT
 from node.config import load
 from node.server import start
-from node.services import local_actors
 from node.storage import activities as activities_store
-from tests.federation_network.helpers import eventually, follow, set_member
+from tests.federation_network.helpers import deliver, eventually, follow, set_member
 from tests.nodes import bind_socket_to, start_node
 from tests.web import PASSWORD, add_member, login, submit
 
@@ -55,15 +50,6 @@ def fill(directory: Path, name: str = "filler") -> Path:
     return filler
 
 
-async def post(sender, receiver, activity_id: str):
-    row = activities_store.get(sender.store, activity_id)
-    actor = row["actor"]
-    signer = Signer(key_id=actor + local_actors.KEY_FRAGMENT,
-                    private_key=local_actors.private_key_for(sender.store, sender.config, actor))
-    return await sender.app[CLIENT].post_activity(f"{receiver.url}/inbox", json.dumps(row["document"]).encode(),
-                                                  signer=signer)
-
-
 async def get_json(node, path: str) -> tuple[int, dict]:
     http = node.client()
     async with http.get(path) as resp:
@@ -94,7 +80,7 @@ async def test_a_full_disk_answers_503_serves_pages_and_recovers_without_restart
         browser = full.client()
         assert await login(browser, "bob", PASSWORD) in (302, 303)
         accepted = [edit(sender, "Alice v0")]
-        assert (await post(sender, full, accepted[0])).status == 202
+        assert (await deliver(sender, full, accepted[0])).status == 202
 
         # Given the disk of the node's data directory is full
         full.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -102,7 +88,7 @@ async def test_a_full_disk_answers_503_serves_pages_and_recovers_without_restart
 
         # Then its inbox answers 503 with Retry-After and a JSON reason: the sender keeps the activity
         refused = edit(sender, "Alice v1")
-        result = await post(sender, full, refused)
+        result = await deliver(sender, full, refused)
         assert result.status == 503 and result.retry_after == 120, result
         assert "disk is full" in result.error
         # and /healthz and /metrics say why
@@ -131,7 +117,7 @@ async def test_a_full_disk_answers_503_serves_pages_and_recovers_without_restart
         http = full.client()
         async with http.get("/") as resp:
             assert resp.status == 200
-        assert (await post(sender, full, refused)).status == 503
+        assert (await deliver(sender, full, refused)).status == 503
 
         # When space returns
         filler.unlink()
@@ -143,7 +129,7 @@ async def test_a_full_disk_answers_503_serves_pages_and_recovers_without_restart
         await eventually(healthy, timeout=10)
         assert full.store.read_only is None
         assert (await metrics_line(full)).endswith(" 1")
-        assert (await post(sender, full, refused)).status == 202
+        assert (await deliver(sender, full, refused)).status == 202
         accepted.append(refused)
         # And everything it answered 202 to is kept and processed
         await eventually(lambda: full.store.conn.execute(

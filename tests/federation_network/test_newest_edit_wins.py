@@ -3,24 +3,24 @@ sends only the newest Update of an object to an inbox."""
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from federation.client import Signer
 from node import timeutil
-from node.appkeys import CLIENT, DELIVERY
+from node.appkeys import DELIVERY
 from node.config import load
 from node.server import start
-from node.services import announce, local_actors
+from node.services import announce
+from node.services import events as events_service
 from node.storage import activities as activities_store
 from node.storage import actors as actors_store
+from node.storage import events as events_store
 from node.storage import inbox as inbox_store
 from node.storage import members as members_store
 from tests.federation_network.fake_inbox import add_follower, start_fake_inbox
-from tests.federation_network.helpers import eventually, follow, set_member
+from tests.federation_network.helpers import deliver, eventually, follow, set_member
 from tests.nodes import bind_socket_to
 
 RUNS = 20
@@ -51,17 +51,6 @@ async def start_again(node) -> None:
     node.runner = await start(load(node.config.data_dir, env={}), sock=node.sock)
 
 
-async def deliver(leader, follower, activity_id: str) -> None:
-    """What the leader's delivery worker does on a retry: sign now, POST, expect 202."""
-    row = activities_store.get(leader.store, activity_id)
-    actor = row["actor"]
-    signer = Signer(key_id=actor + local_actors.KEY_FRAGMENT,
-                    private_key=local_actors.private_key_for(leader.store, leader.config, actor))
-    body = json.dumps(row["document"]).encode()
-    result = await leader.app[CLIENT].post_activity(f"{follower.url}/inbox", body, signer=signer)
-    assert result.status == 202, result
-
-
 async def test_five_edits_while_the_follower_is_down_end_with_the_newest_version(node_factory, monkeypatch) -> None:
     leader = await node_factory(name="Mutualab")
     follower = await node_factory(name="ESCO", country="BE", city="Tournai")
@@ -87,7 +76,7 @@ async def test_five_edits_while_the_follower_is_down_end_with_the_newest_version
         # When all five reach it anyway, in some order (as through a personal and a shared inbox, or
         # a sender that does not coalesce)
         for activity_id in random.Random(run).sample(updates, EDITS):
-            await deliver(leader, follower, activity_id)
+            assert (await deliver(leader, follower, activity_id)).status == 202
         await settled(follower)
         # Then it holds the newest version, and recorded the older ones as ignored
         assert actors_store.get(follower.store, alice)["name"] == f"Alice r{run} v{EDITS - 1}", f"run {run}"
@@ -112,7 +101,7 @@ async def test_an_update_without_updated_is_read_from_its_origin(node_factory) -
     activities_store.insert(leader.store, {"id": stale["id"], "actor": alice, "type": "Update", "object_id": alice,
                                            "public": 1, "document": stale, "published": stale["published"]})
     # When it arrives
-    await deliver(leader, follower, stale["id"])
+    assert (await deliver(leader, follower, stale["id"])).status == 202
     await settled(follower)
     # Then the follower read the profile from its origin instead
     assert actors_store.get(follower.store, alice)["name"] == "Alice (current)"
@@ -142,3 +131,37 @@ async def test_retries_send_only_the_newest_update_of_an_object(node, fake) -> N
     assert [a["id"] for a in fake.received] == [ids[-1]]
     rows = node.store.conn.execute("SELECT activity_id, status FROM deliveries").fetchall()
     assert [tuple(r) for r in rows] == [(ids[-1], "delivered")]
+
+
+async def test_a_peer_event_keeps_its_newest_version_whatever_the_order_of_updates(node_factory, monkeypatch) -> None:
+    esco = await node_factory(name="ESCO", slug="esco", country="BE", city="Tournai")
+    mutualab = await node_factory(name="Mutualab")
+    await follow(mutualab, esco)
+    clock = Clock()
+    monkeypatch.setattr(timeutil, "now", clock)
+    start = (datetime.now(timezone.utc) + timedelta(days=30)).strftime("%Y-%m-%dT18:00")
+    end = start.replace("T18:00", "T21:00")
+    event = events_service.create_event(esco.store, esco.config, {"name": {"fr": "Atelier"}, "start": start,
+                                                                  "end": end, "timezone": "Europe/Brussels"}, by=None)
+    esco.app[DELIVERY].wake()
+    await eventually(lambda: events_store.get_by_ap_id(mutualab.store, event["ap_id"]))
+    for run in range(RUNS // 4):
+        # Given five edits of the event, each one an Update held back by the network
+        updates = []
+        await mutualab.stop()
+        for edit in range(EDITS):
+            clock.tick()
+            events_service.update_event(esco.store, esco.config, event["uuid"], {"name": {"fr": f"Atelier r{run} v{edit}"}},
+                                        by=None)
+            updates.append(esco.store.conn.execute(
+                "SELECT id FROM activities WHERE type = 'Update' ORDER BY published DESC, rowid DESC LIMIT 1").fetchone()[0])
+        await esco.app[DELIVERY].run_once()  # the follower is down: the first attempts fail
+        esco.store.conn.execute("DELETE FROM deliveries WHERE status = 'pending'")
+        await start_again(mutualab)
+        # When they reach the follower in some order
+        for activity_id in random.Random(run).sample(updates, EDITS):
+            assert (await deliver(esco, mutualab, activity_id)).status == 202
+        await settled(mutualab)
+        # Then its agenda shows the newest version
+        copy = events_store.get_by_ap_id(mutualab.store, event["ap_id"])
+        assert copy["name_map"]["fr"] == f"Atelier r{run} v{EDITS - 1}", f"run {run}"

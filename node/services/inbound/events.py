@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from federation import origin
+from federation import origin, versions
+from federation.versions import Verdict
 from node.config import Config
 from node.services import event_documents, event_notices, local_actors, publication, remote_actors
 from node.services import events as events_service
@@ -40,8 +41,20 @@ async def _object(ctx: InboundContext) -> dict[str, Any] | None:
 @handler("Update", "Event")
 async def on_event(ctx: InboundContext) -> None:
     doc = await _object(ctx)
-    if doc is not None:
-        await _store_event(ctx, parse(ctx.store, doc), published_by=ctx.actor)
+    if doc is None:
+        return
+    held = events_store.get_by_ap_id(ctx.store, doc.get("id")) if isinstance(doc.get("id"), str) else None
+    if held is not None and events_service.remote_owner(held, ctx.actor):  # deliveries arrive in any order
+        verdict = versions.judge(doc, versions.updated_of({"updated": held["remote_updated"]}), held["remote_digest"],
+                                 sent=versions.updated_of(ctx.activity))
+        if verdict is Verdict.STALE:
+            ctx.ignore(f"older than the version we hold (updated {doc.get('updated')}, held {held['remote_updated']})")
+            return
+        if verdict is Verdict.REFETCH:  # no `updated`, or same time and other content: ask the origin
+            doc = await ctx.fetch(doc["id"])
+            if doc.get("type") != "Event":
+                return
+    await _store_event(ctx, parse(ctx.store, doc), published_by=ctx.actor, digest=versions.digest(doc))
 
 
 @handler("Announce")
@@ -65,7 +78,7 @@ async def on_announce(ctx: InboundContext) -> None:
     if not organiser or not origin.same_origin(organiser, parsed["id"]):
         log.info("event.announce_ignored", extra=fields | {"reason": "no organiser on the event's origin"})
         return
-    await _store_event(ctx, parsed, published_by=organiser, announced=True)
+    await _store_event(ctx, parsed, published_by=organiser, announced=True, digest=versions.digest(doc))
 
 
 def parse(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
@@ -73,16 +86,18 @@ def parse(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
     return event_documents.event_from_ap(doc, default_language=publication.main_language(store))
 
 
-async def _store_event(ctx: InboundContext, parsed: dict[str, Any], *, published_by: str, announced: bool = False) -> None:
+async def _store_event(ctx: InboundContext, parsed: dict[str, Any], *, published_by: str, digest: str,
+                       announced: bool = False) -> None:
     await store_peer_event(ctx.store, ctx.config, ctx.fetch, parsed, sender=ctx.actor,
-                           published_by=published_by, announced=announced)
+                           published_by=published_by, announced=announced, digest=digest)
 
 
 async def store_peer_event(store: Store, config: Config, fetch: Fetch, parsed: dict[str, Any], *, sender: str,
-                           published_by: str, announced: bool = False) -> None:
+                           published_by: str, announced: bool = False, digest: str | None = None) -> None:
     """Store or update a peer's event that `sender` gave us. `announced`: it was fetched from its
     origin (for an Announce, or by the backfill of a newly followed space), so it is the organiser's
-    own current version, whoever shared it."""
+    own current version, whoever shared it. `digest`: the document's content hash, kept with its
+    `updated` to order later versions (issue 22)."""
     if not parsed["id"] or local_actors.is_local(config, parsed["id"]):
         return
     existing = events_store.get_by_ap_id(store, parsed["id"])
@@ -103,6 +118,8 @@ async def store_peer_event(store: Store, config: Config, fetch: Fetch, parsed: d
     organiser["country"] = organiser.get("country") or events_service.actor_country(known["document"])
     saved = events_service.save_remote(store, config, parsed, origin=origin.origin(parsed["id"]),
                                        published_by=published_by, organiser=organiser)
+    if digest is not None:
+        events_store.set_remote_version(store, parsed["id"], parsed["updated"], digest)
     log.info("event.stored" if saved else "event.unchanged", extra=fields)
 
 
