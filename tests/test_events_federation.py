@@ -23,6 +23,7 @@ from tests.test_events import CONFIG, make_store, values
 from tests.web import add_member, login, submit
 
 WHEN = {"start": "2030-06-05T18:00", "end": "2030-06-05T21:00"}
+EDITED = datetime.now(UTC).isoformat(timespec="seconds")  # an Update says when (else it is refetched)
 
 
 def remote(node, ap_id: str) -> dict | None:
@@ -207,7 +208,7 @@ async def test_peer_events_need_a_followed_origin_and_only_the_owner_changes_the
     assert not events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["deleted_at"]
     # The organiser can.
     await deliver(store, "Update", MOBILIZON_EVENT | {"name": "Repair Café de janvier", "status": "CANCELLED",
-                                                    "ical:status": "CANCELLED"})
+                                                    "ical:status": "CANCELLED", "updated": EDITED})
     changed = events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])
     assert (changed["name_map"], changed["status"], changed["sequence"]) == ({"fr": "Repair Café de janvier"}, "cancelled", 1)
     await deliver(store, "Delete", {"id": MOBILIZON_EVENT["id"], "type": "Tombstone"})
@@ -249,7 +250,7 @@ async def test_an_announced_event_is_read_from_its_origin_and_owned_by_its_organ
     # The announcer cannot change it; its organiser can.
     await deliver(store, "Update", MOBILIZON_EVENT | {"name": "Hijacked"}, actor=relay)
     assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["name_map"] == stored["name_map"]
-    await deliver(store, "Update", MOBILIZON_EVENT | {"name": "Repair Café de janvier"})
+    await deliver(store, "Update", MOBILIZON_EVENT | {"name": "Repair Café de janvier", "updated": EDITED})
     assert events_store.get_by_ap_id(store, MOBILIZON_EVENT["id"])["name_map"] == {"fr": "Repair Café de janvier"}
     # Shared notes, and events whose organiser is on another origin than the event, stay out.
     await announce("https://mobilizon.example/notes/1")
