@@ -30,14 +30,10 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.federation_bench import free_port, spawn, wait_up  # noqa: E402
-from federation import keys  # noqa: E402
+from bench.federation_bench import add_followers, free_port, spawn, wait_up  # noqa: E402
 from node.config import load  # noqa: E402
 from node.services import announce  # noqa: E402
-from node.services.remote_actors import actor_row  # noqa: E402
 from node.services.setup import init_node  # noqa: E402
-from node.storage import actors as actors_store  # noqa: E402
-from node.storage import follows as follows_store  # noqa: E402
 from node.storage.db import connect  # noqa: E402
 from node.workers import DeliveryWorker  # noqa: E402
 
@@ -96,13 +92,7 @@ async def one_run(workdir: Path, window: tuple[int, int], followers: int, hosts:
     config = init_node(workdir, url=f"http://127.0.0.1:{node_port}", name="Crash", country="BE", city="Mons",
                        allow_private_network=True, port=node_port)
     store = connect(config.db_path)
-    pem = keys.public_pem(keys.generate_rsa())
-    with store.transaction():
-        for i in range(followers):
-            actor = f"http://127.0.0.1:{ports[i % hosts]}/users/{i}"
-            actors_store.upsert(store, actor_row({"id": actor, "type": "Organization", "inbox": f"{actor}/inbox",
-                                                  "publicKey": {"id": f"{actor}#k", "owner": actor, "publicKeyPem": pem}}))
-            follows_store.put(store, actor, f"{config.url}/", f"{actor}/follow", "accepted")
+    add_followers(store, config.url, ports, followers)
     env = os.environ | {"COFFEE_LOG_FORMAT": "text"}
 
     def serve() -> subprocess.Popen:

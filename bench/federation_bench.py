@@ -167,14 +167,26 @@ async def bench_inbox(workdir: Path, count: int, concurrency: int) -> dict[str, 
             proc.wait()
 
 
+def add_followers(store, space_url: str, ports: list[int], followers: int) -> None:
+    """`followers` remote actors, each with its own inbox, spread over the receivers' ports, follow the space."""
+    from node.services.remote_actors import actor_row
+    from node.storage import actors as actors_store
+    from node.storage import follows as follows_store
+
+    pem = keys.public_pem(keys.generate_rsa())
+    with store.transaction():
+        for i in range(followers):
+            base = f"http://127.0.0.1:{ports[i % len(ports)]}/users/{i}"
+            actors_store.upsert(store, actor_row({"id": base, "type": "Organization", "inbox": f"{base}/inbox",
+                                                  "publicKey": {"id": f"{base}#k", "owner": base, "publicKeyPem": pem}}))
+            follows_store.put(store, base, f"{space_url}/", f"{base}/follow", "accepted")
+
+
 async def bench_fanout(workdir: Path, followers: int, hosts: int) -> float:
     from node.app import create_app
     from node.appkeys import DELIVERY, STORE
     from node.config import load as load_config
     from node.services import announce
-    from node.storage import actors as actors_store
-    from node.storage import follows as follows_store
-    from node.services.remote_actors import actor_row
 
     ports = [free_port() for _ in range(hosts)]
     receivers = [spawn(RECEIVER_SERVER, str(port)) for port in ports]
@@ -191,13 +203,7 @@ async def bench_fanout(workdir: Path, followers: int, hosts: int) -> float:
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", node_port).start()
         store = runner.app[STORE]
-        pem = keys.public_pem(keys.generate_rsa())
-        with store.transaction():
-            for i in range(followers):
-                base = f"http://127.0.0.1:{ports[i % hosts]}/users/{i}"
-                actors_store.upsert(store, actor_row({"id": base, "type": "Organization", "inbox": f"{base}/inbox",
-                                                      "publicKey": {"id": f"{base}#k", "owner": base, "publicKeyPem": pem}}))
-                follows_store.put(store, base, f"{config.url}/", f"{base}/follow", "accepted")
+        add_followers(store, config.url, ports, followers)
         started = time.perf_counter()
         announce.space_changed(store, config)
         runner.app[DELIVERY].wake()
