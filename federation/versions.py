@@ -12,8 +12,11 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
+
+
+LATE_AFTER = timedelta(hours=1)  # an Update sent this long before it arrived waited out an outage
 
 
 class Verdict(enum.Enum):
@@ -47,8 +50,14 @@ def digest(doc: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def judge(incoming: Mapping[str, Any], held_updated: datetime | None, held_digest: str | None) -> Verdict:
-    """Compare an inbound version with the one we hold (`held_digest` None: we hold nothing)."""
+def judge(incoming: Mapping[str, Any], held_updated: datetime | None, held_digest: str | None, *,
+          sent: datetime | None = None, now: datetime | None = None) -> Verdict:
+    """Compare an inbound version with the one we hold (`held_digest` None: we hold nothing).
+
+    `sent`: when the activity carrying it was published; one that arrives more than
+    LATE_AFTER later waited out an outage, and newer versions may be on their way: a
+    version newer than ours is then read from the origin rather than taken as is.
+    """
     if held_digest is None:
         return Verdict.APPLY
     if digest(incoming) == held_digest:
@@ -56,10 +65,9 @@ def judge(incoming: Mapping[str, Any], held_updated: datetime | None, held_diges
     new = _own_updated(incoming)
     if new is None:
         return Verdict.REFETCH
-    if held_updated is None:
-        return Verdict.APPLY
-    if new > held_updated:
-        return Verdict.APPLY
+    if held_updated is None or new > held_updated:
+        late = sent is not None and (now or datetime.now(timezone.utc)) - sent > LATE_AFTER
+        return Verdict.REFETCH if late else Verdict.APPLY
     if new < held_updated:
         return Verdict.STALE
     return Verdict.REFETCH

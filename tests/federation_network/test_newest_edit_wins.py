@@ -28,10 +28,10 @@ EDITS = 5
 
 
 class Clock:
-    """The time the nodes see (`node.timeutil.now`): one second per edit, starting an hour ago."""
+    """The time the nodes see (`node.timeutil.now`): one second per edit, starting ten minutes ago."""
 
     def __init__(self) -> None:
-        self.moment = datetime.now(timezone.utc) - timedelta(hours=1)
+        self.moment = datetime.now(timezone.utc) - timedelta(minutes=10)
 
     def __call__(self) -> datetime:
         return self.moment

@@ -38,7 +38,8 @@ async def on_profile(ctx: InboundContext) -> None:
         log.info("actor.ignored_unfollowed_origin", extra={"actor": ctx.actor})
         return
     held_doc = held["document"] if held else None
-    verdict = versions.judge(doc, versions.updated_of(held_doc), versions.digest(held_doc) if held_doc else None)
+    verdict = versions.judge(doc, versions.updated_of(held_doc), versions.digest(held_doc) if held_doc else None,
+                             sent=versions.updated_of(ctx.activity))
     if verdict is Verdict.STALE:
         ctx.ignore(f"older than the version we hold (updated {doc.get('updated')}, "
                    f"held {versions.updated_of(held_doc)})")
