@@ -1,5 +1,6 @@
 """Background loops: the inbox and delivery workers, the catalogue's backfill and discovery,
-and the re-announcing of events whose registrations changed.
+the re-announcing of events whose registrations changed, and the watch that makes a store
+opened read-only (full disk) writable again.
 
 Each keeps its queue in the database (durable across crashes), wakes up when
 told there is work (or every `poll` seconds, for rows written by the CLI), and
@@ -12,13 +13,13 @@ import abc
 import asyncio
 import json
 import logging
-import random
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from federation.client import FederationClient, Signer
 from federation.errors import FederationError
 from node.config import Config
+from node.delivery_policy import DEAD_DOMAIN_AFTER, MAX_ATTEMPTS, MAX_RETRY_AFTER, RETRYABLE_4XX, backoff
 from node.errors import CoffeeError
 from node.services import backfill, discovery, event_notices, events, home_feed, local_actors, mail, outbox
 from node.services.inbound import InboundContext, dispatch
@@ -27,49 +28,13 @@ from node.storage import catalogue as catalogue_store
 from node.storage import deliveries as deliveries_store
 from node.storage import domains as domains_store
 from node.storage import events as events_store
-from node.storage import health
+from node.storage import health as storage_health
 from node.storage import inbox as inbox_store
 from node.storage import mail as mail_store
 from node.storage.db import Store
 from node.timeutil import now_iso
 
 log = logging.getLogger("coffee.workers")
-
-MAX_ATTEMPTS = 16                       # like Mastodon: about two and a half days of retries
-DEAD_DOMAIN_AFTER = timedelta(days=3)   # a domain failing that long is skipped until it answers again
-MAX_RETRY_AFTER = timedelta(days=1)
-RETRYABLE_4XX = frozenset({408, 425, 429})
-
-
-def backoff(attempt: int) -> timedelta:
-    """Delay before retry number `attempt` (1-based): attempt⁴ + 15 s + jitter, Mastodon's curve."""
-    return backoff_base(attempt) + timedelta(seconds=random.randint(0, 10) * (attempt + 1))
-
-
-def backoff_in_words() -> str:
-    """The retry policy as an operator reads it (`coffee-node deliveries`), from the numbers above."""
-    waits = ", ".join(duration(backoff_base(n)) for n in range(1, 7))
-    total = duration(sum((backoff_base(n) for n in range(1, MAX_ATTEMPTS)), timedelta()))
-    return (f"A failed delivery is retried after attempt⁴ + 15 s plus a little jitter ({waits}, ...), "
-            f"at most {MAX_ATTEMPTS} attempts (about {total}), then it is marked failed. "
-            f"A 429 or 503 with Retry-After waits what the receiver asked (at most {duration(MAX_RETRY_AFTER)}). "
-            f"Other 4xx answers are not retried. A domain failing for {duration(DEAD_DOMAIN_AFTER)} "
-            "is skipped until it answers again.")
-
-
-def backoff_base(attempt: int) -> timedelta:
-    return timedelta(seconds=attempt**4 + 15)
-
-
-def duration(delta: timedelta) -> str:
-    seconds = delta.total_seconds()
-    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            value = seconds / size
-            text = f"{value:.1f}".rstrip("0").rstrip(".")
-            return f"{text} {unit}" + ("s" if unit == "day" and value > 1 else "")
-    return f"{int(seconds)} s"
-
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
@@ -108,7 +73,7 @@ class Worker(abc.ABC):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                reason = health.unwritable_reason(exc)
+                reason = storage_health.unwritable_reason(exc)
                 if reason:  # a full disk: try again at the next poll, the rows are still queued
                     log.warning("worker.storage_unavailable", extra={"worker": type(self).__name__, "reason": reason})
                 else:
@@ -239,7 +204,7 @@ class InboxWorker(Worker):
                 if handled and not ctx.ignored:  # what its handler accepted reaches the feeds of the members who follow its author
                     home_feed.record(self.store, self.config, row["document"], row["actor"], outbox.audience(row["document"]))
             except Exception as exc:
-                reason = health.unwritable_reason(exc)
+                reason = storage_health.unwritable_reason(exc)
                 if reason:
                     log.warning("inbox.storage_unavailable", extra=fields | {"reason": reason})
                     break  # this row and the rest stay queued until the disk takes writes again

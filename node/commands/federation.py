@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from node import config as config_mod
-from node import workers
+from node import delivery_policy
 from node.commands import Result, add_dir_arg, add_json_flag, open_node
 from node.errors import NotFound
 from node.federation_runtime import federation_client
@@ -177,16 +177,16 @@ def cmd_deliveries(args: argparse.Namespace) -> Result:
         lines.append(f"{summary['domain']:30} pending={summary['pending']} failed={summary['failed']} "
                      f"delivered={summary['delivered']}"
                      + (f"  last error: {summary['last_error']}" if summary["last_error"] else ""))
-        lines += [f"  {row['activity_type'] or '?':8} {row['inbox']}  attempts={row['attempts']}/{workers.MAX_ATTEMPTS}"
+        lines += [f"  {row['activity_type'] or '?':8} {row['inbox']}  attempts={row['attempts']}/{delivery_policy.MAX_ATTEMPTS}"
                   f"  next try {row['next_attempt_at']} ({_until(row['next_attempt_at'], now)})"
                   + (f"  last error: {row['last_error']}" if row["last_error"] else "")
                   for row in summary["pending_rows"]]
-    schedule = workers.backoff_in_words()
+    schedule = delivery_policy.backoff_in_words()
     text = "\n".join(lines) if lines else "(no deliveries)"
     return Result({"domains": domains, "schedule": schedule}, f"{text}\n\n{schedule}")
 
 
 def _until(moment: str, now: datetime) -> str:
     wait = datetime.fromisoformat(moment) - now
-    return "due now" if wait.total_seconds() <= 0 else f"in {workers.duration(wait)}"
+    return "due now" if wait.total_seconds() <= 0 else f"in {delivery_policy.duration(wait)}"
 
