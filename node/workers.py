@@ -113,6 +113,10 @@ class DeliveryWorker(Worker):
         rows = deliveries_store.due(self.store, _iso(now), self.batch)
         if not rows:
             return 0
+        unwritable = storage_health.probe(self.store.conn)
+        if unwritable:  # a delivery sent now could not be marked as sent, and would go again at every poll
+            log.warning("delivery.paused", extra={"reason": unwritable, "due": len(rows)})
+            return 0
         self._bodies.clear()
         await asyncio.gather(*(self._deliver(row, now) for row in rows))
         return len(rows)

@@ -8,15 +8,22 @@ returns it accepts again without a restart; everything it answered 202 to is kep
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
+from node.appkeys import DELIVERY
 from node.config import load
 from node.server import start
+from node.services import announce
 from node.storage import activities as activities_store
+from node.storage import deliveries as deliveries_store
+from tests.federation_network.fake_inbox import add_follower, start_fake_inbox
 from tests.federation_network.helpers import deliver, eventually, follow, set_member
 from tests.nodes import bind_socket_to, start_node
 from tests.web import PASSWORD, add_member, login, submit
@@ -139,3 +146,26 @@ async def test_a_full_disk_answers_503_serves_pages_and_recovers_without_restart
         assert full.store.conn.execute("SELECT name FROM actors WHERE id = ?", [f"{sender.url}/@alice"]).fetchone()[0] == "Alice v1"
     finally:
         await full.stop()
+
+
+async def test_deliveries_wait_while_they_could_not_be_marked_as_sent(node) -> None:
+    # Given a delivery due to a follower, and a database that no longer takes writes
+    fake = await start_fake_inbox()
+    try:
+        add_follower(node.store, f"{node.url}/", fake)
+        announce.space_changed(node.store, node.config)
+        writable = node.store.db
+        node.store.db = sqlite_utils.Database(sqlite3.connect(f"{node.config.db_path.resolve().as_uri()}?mode=ro",
+                                                              uri=True, isolation_level=None))
+        worker = node.app[DELIVERY]
+        # When the worker looks at the queue
+        await worker.run_once(now=datetime.now(timezone.utc) + timedelta(minutes=1))
+        # Then nothing is sent (it could not be marked, and would go again at every poll)
+        assert fake.attempts == 0
+        # And once writes work again, it goes once
+        node.store.db.conn.close()
+        node.store.db = writable
+        await worker.run_once(now=datetime.now(timezone.utc) + timedelta(minutes=1))
+        assert fake.attempts == 1 and deliveries_store.count_by_status(node.store) == {"delivered": 1}
+    finally:
+        await fake.stop()
