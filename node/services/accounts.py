@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from node.errors import InvalidInput, NotAuthenticated
 from node.services.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, verify_password
 from node.storage import members as members_store
 from node.storage.db import Store
+from node.storage.health import unwritable_reason
 from node.timeutil import now
 
 FEDERATED = "status = 'active' AND visibility IN ('public', 'network')"  # whom NodeInfo counts as users
@@ -61,7 +63,11 @@ def current_member(store: Store, member_id: Any, session_version: Any = 0) -> di
         return None
     today = now().date().isoformat()
     if members_store.last_active_on(store, member_id) != today:
-        members_store.mark_active(store, member_id, today)
+        try:
+            members_store.mark_active(store, member_id, today)
+        except sqlite3.Error as exc:  # a statistic: a full disk must not stop the page being read
+            if unwritable_reason(exc) is None:
+                raise
     return member
 
 
