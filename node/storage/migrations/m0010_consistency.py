@@ -8,9 +8,12 @@ version of a peer's event we hold.
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(
+        db,
         """
         CREATE TABLE _write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
         ALTER TABLE events ADD COLUMN remote_updated TEXT;
