@@ -64,6 +64,11 @@ async def test_served_documents_have_no_empty_properties(node) -> None:
     assert "summary" not in served["/"] and "summaryMap" not in served["/"]
     # the activities in the outbox too: Create(Person) of a network member has no `cc: []`
     assert served["/@bram/outbox?page=1"]["orderedItems"]
+    # every actor and object says when it was published and last changed (receivers keep the newest)
+    for path in ("/", "/@bram", "/actor", f"/events/{event['uuid']}"):
+        assert datetime.fromisoformat(served[path]["published"].replace("Z", "+00:00")), path
+    for path in ("/", "/@bram", f"/events/{event['uuid']}"):
+        assert served[path]["updated"] >= served[path]["published"], path
 
 
 def test_omit_empty_keeps_false_zero_and_the_context() -> None:

@@ -55,7 +55,8 @@ def hashtag(text: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words)[:64]
 
 
-def space_document(config: Config, space: dict[str, Any], public_key_pem: str, *, main_lang: str) -> dict[str, Any]:
+def space_document(config: Config, space: dict[str, Any], public_key_pem: str, *, main_lang: str,
+                   published: str) -> dict[str, Any]:
     actor_id = local_actors.space_id(config)
     description = space["description_map"]
     doc: dict[str, Any] = {
@@ -74,6 +75,7 @@ def space_document(config: Config, space: dict[str, Any], public_key_pem: str, *
         "manuallyApprovesFollowers": config.manual_approval,
         "discoverable": True,
         "indexable": True,
+        "published": published.replace("+00:00", "Z"),
         "updated": space["updated_at"].replace("+00:00", "Z"),  # receivers keep the newest version
         "country": space["country"],
         "address": {
@@ -154,7 +156,7 @@ def member_document(config: Config, member: dict[str, Any], public_key_pem: str,
     return omit_empty(doc)
 
 
-def application_document(config: Config, public_key_pem: str, version: str) -> dict[str, Any]:
+def application_document(config: Config, public_key_pem: str, version: str, *, published: str) -> dict[str, Any]:
     actor_id = local_actors.application_id(config)
     return omit_empty({
         "@context": COFFEE_CONTEXT,
@@ -171,6 +173,7 @@ def application_document(config: Config, public_key_pem: str, version: str) -> d
         "manuallyApprovesFollowers": True,
         "discoverable": False,
         "indexable": False,
+        "published": published.replace("+00:00", "Z"),
     })
 
 

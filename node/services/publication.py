@@ -77,7 +77,8 @@ def federated_member(store: Store, config: Config, username: str, viewer_domain:
 
 def space_doc(store: Store, config: Config) -> dict[str, Any]:
     pem = local_actors.public_key_pem_for(store, config, local_actors.space_id(config))
-    return actor_documents.space_document(config, space_store.get(store), pem, main_lang=main_language(store))
+    return actor_documents.space_document(config, space_store.get(store), pem, main_lang=main_language(store),
+                                          published=space_store.created_at(store))
 
 
 def member_doc(store: Store, config: Config, member: dict[str, Any], label_for: Any) -> dict[str, Any]:
@@ -91,7 +92,7 @@ def member_doc(store: Store, config: Config, member: dict[str, Any], label_for: 
 
 def application_doc(store: Store, config: Config) -> dict[str, Any]:
     pem = local_actors.public_key_pem_for(store, config, local_actors.application_id(config))
-    return actor_documents.application_document(config, pem, __version__)
+    return actor_documents.application_document(config, pem, __version__, published=space_store.created_at(store))
 
 
 def tombstone_for(store: Store, object_id: str) -> dict[str, Any] | None:

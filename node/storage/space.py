@@ -17,6 +17,12 @@ def get(store: Store) -> dict[str, Any]:
     return row  # type: ignore[return-value]
 
 
+def created_at(store: Store) -> str:
+    """When this node was created: the time its first migration ran (the space row keeps no such date)."""
+    row = store.conn.execute("SELECT applied_at FROM _migrations ORDER BY name LIMIT 1").fetchone()
+    return row[0]
+
+
 def create(store: Store, **fields: Any) -> None:
     row = jsonrow.encode(fields, JSON_FIELDS) | {"id": 1, "updated_at": now_iso()}
     store.db["space"].insert(row)
