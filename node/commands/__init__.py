@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "node.commands.events",
     "node.commands.catalogue",
     "node.commands.indicators",
+    "node.commands.opportunities",
 ]
 
 

@@ -10,7 +10,7 @@ from federation.errors import (FederationError, GoneError, MalformedError, NotAH
                                UnreachableError, UnsafeAddressError)
 from node.config import Config
 from node.errors import Conflict, InvalidInput, NotFound
-from node.services import catalogue, local_actors, outbox, remote_actors
+from node.services import catalogue, local_actors, opportunity_backfill, outbox, remote_actors
 from node.storage import actors as actors_store
 from node.storage import domains as domains_store
 from node.storage import follows as follows_store
@@ -60,6 +60,8 @@ def answer(store: Store, config: Config, follow_row: dict[str, Any], accept: boo
         reply = {"type": "Accept" if accept else "Reject", "to": [follower],
                  "object": {"id": follow_row["activity_id"], "type": "Follow", "actor": follower, "object": followee}}
         outbox.publish(store, config, reply, actor_id=followee, recipients=[follower])
+        if accept and followee == local_actors.space_id(config):
+            opportunity_backfill.send_open_to(store, config, follower)  # the open ones it missed
 
 
 

@@ -26,7 +26,8 @@ def recipient_of(config: Config, username: str | None, path: str) -> str | None:
 
 
 def check(store: Store, config: Config, activity: dict[str, Any], signer: str) -> None:
-    """Accept/Reject only of an activity we sent to that very actor (a Follow of it, a Join of its event)."""
+    """Accept/Reject only of an activity we sent to that very actor (a Follow of it, a Join of its event,
+    an Offer made to it)."""
     if activity.get("type") not in ("Accept", "Reject"):
         return
     object_id = rules.id_of(activity.get("object"))
@@ -36,6 +37,8 @@ def check(store: Store, config: Config, activity: dict[str, Any], signer: str) -
             raise OriginError(f"{signer} answers a Follow that was not sent to it")
         return
     ours = activities_store.get(store, object_id) if object_id else None
-    target = rules.id_of(ours["document"].get("object")) if ours else None
+    doc = ours["document"] if ours else {}
+    # A Join names the event it asks for; an Offer (of a partnership) names whom it is made to.
+    target = rules.id_of(doc.get("target") if doc.get("type") == "Offer" else doc.get("object"))
     if target is None or not origin.same_origin(target, signer):
         raise OriginError(f"{signer} answers an activity we never sent to it")

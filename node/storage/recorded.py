@@ -2,7 +2,7 @@
 
 An Undo, Accept, Reject or Delete may name its object by id alone. The id can be one of our
 activities, a remote Follow we hold in `follows`, a remote Join we hold in `registrations`, a
-remote actor or a remote event: one query answers for all of them, so no handler has to know
+remote actor, a remote event or a remote opportunity (a `Page`): one query answers for all of them, so no handler has to know
 where another concern keeps its ids.
 """
 
@@ -18,6 +18,7 @@ _TYPE_OF = """
         UNION ALL SELECT 3, 'Join' FROM registrations WHERE join_activity_id = :id
         UNION ALL SELECT 4, type FROM actors WHERE id = :id
         UNION ALL SELECT 5, 'Event' FROM events WHERE ap_id = :id
+        UNION ALL SELECT 6, 'Page' FROM opportunities WHERE ap_id = :id
     ) ORDER BY rank LIMIT 1
 """
 

@@ -18,6 +18,7 @@ HANDLER_MODULES = [
     "node.services.inbound.follows",
     "node.services.inbound.actors",
     "node.services.inbound.events",
+    "node.services.inbound.opportunities",
 ]
 
 Fetch = Callable[[str], Awaitable[dict[str, Any]]]
