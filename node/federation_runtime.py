@@ -26,7 +26,7 @@ from node.services.inbound import load_handlers
 from node.storage import actors as actors_store
 from node.storage.db import Store
 from node.workers import (BackfillWorker, DeliveryWorker, DiscoveryWorker, EventAnnounceWorker, InboxWorker, MailWorker,
-                          ReminderWorker)
+                          OpportunityExpiryWorker, ReminderWorker)
 
 
 def client_settings(config: Config) -> ClientSettings:
@@ -110,7 +110,8 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         app[MAIL] = mailer = MailWorker(store, config)
         workers = {"delivery": delivery, "inbox": inbox, "backfill": backfill, "discovery": discovery,
                    "event-announce": announce, "mail": mailer,
-                   "reminders": ReminderWorker(store, config, on_queued=mailer.wake)}
+                   "reminders": ReminderWorker(store, config, on_queued=mailer.wake),
+                   "opportunity-expiry": OpportunityExpiryWorker(store, config, on_published=delivery.wake)}
         app[WORKERS] = workers
         tasks = [asyncio.create_task(worker.run(), name=name) for name, worker in workers.items()]
         try:

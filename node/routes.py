@@ -12,10 +12,12 @@ from node.views import calendars, events
 from node.views import federation_admin, home_feed, notifications, remote_interaction
 from node.views import catalogue
 from node.views import indicators
+from node.views import opportunities
 from node.views.activitypub import negotiate
 
 STATIC_DIR = Path(__file__).parent / "static"
 EVENT = r"/events/{uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}}"
+OPPORTUNITY = r"/opportunities/{uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}}"
 
 
 def setup_routes(app: web.Application) -> None:
@@ -118,6 +120,18 @@ def setup_routes(app: web.Application) -> None:
             web.get("/me/events.ics", calendars.member_ics),
             web.post("/me/events/calendar-link", events.my_calendar_link),
             web.get("/api/events", events.api_events, name="api_events"),
+            # opportunities: the board (Page objects by content negotiation), forms, answers, partnerships, API
+            web.get("/opportunities", opportunities.board, name="opportunities"),
+            web.get("/opportunities.atom", opportunities.board_atom),
+            web.get("/opportunities/new", opportunities.new_form, name="opportunity_new"),
+            web.post("/opportunities/new", opportunities.new_submit),
+            web.get(OPPORTUNITY, negotiate(opportunities.page, opportunities.page_ap), name="opportunity"),
+            web.post(OPPORTUNITY + "/close", opportunities.close),
+            web.post(OPPORTUNITY + "/answer", opportunities.answer),
+            web.post(OPPORTUNITY + "/answers", opportunities.decide),
+            web.get("/me/opportunities", opportunities.my_opportunities, name="my_opportunities"),
+            web.get("/me/partnerships", opportunities.my_partnerships, name="my_partnerships"),
+            web.get("/api/opportunities", opportunities.api_opportunities, name="api_opportunities"),
             # the network catalogue: search, spaces, matching, its admin page and JSON API
             web.get("/catalogue", catalogue.catalogue_page, name="catalogue"),
             web.get("/spaces", catalogue.spaces_page, name="spaces"),

@@ -1,6 +1,6 @@
 """Background loops: the inbox and delivery workers, the catalogue's backfill and discovery,
-the re-announcing of events whose registrations changed, and the watch that makes a store
-opened read-only (full disk) writable again.
+the re-announcing of events whose registrations changed, the expiry of opportunities, and the watch
+that makes a store opened read-only (full disk) writable again.
 
 Each keeps its queue in the database (durable across crashes), wakes up when
 told there is work (or every `poll` seconds, for rows written by the CLI), and
@@ -21,8 +21,9 @@ from federation.errors import FederationError
 from node.config import Config
 from node.delivery_policy import DEAD_DOMAIN_AFTER, MAX_ATTEMPTS, MAX_RETRY_AFTER, RETRYABLE_4XX, backoff
 from node.errors import CoffeeError
-from node.services import backfill, discovery, event_notices, events, home_feed, local_actors, mail, outbox
+from node.services import backfill, discovery, event_notices, events, home_feed, local_actors, mail, opportunities, outbox
 from node.services.inbound import InboundContext, dispatch
+from node.services.skills import load_skill_index
 from node.storage import activities as activities_store
 from node.storage import catalogue as catalogue_store
 from node.storage import deliveries as deliveries_store
@@ -352,3 +353,24 @@ class ReminderWorker(Worker):
         if event_notices.send_reminders(self.store, self.config, datetime.now(timezone.utc)):
             self.on_queued()
         return 0  # wait for the next look
+
+
+class OpportunityExpiryWorker(Worker):
+    """Closes our open opportunities once past their expiry, with an Update every follower applies.
+
+    Boards already hide an expired opportunity by its date; this makes the status say so too.
+    """
+
+    poll = 60.0
+
+    def __init__(self, store: Store, config: Config, on_published: Callable[[], None]) -> None:
+        super().__init__()
+        self.store, self.config, self.on_published = store, config, on_published
+
+    async def run_once(self) -> int:
+        if opportunities.expire_due(self.store, self.config, load_skill_index()):
+            self.on_published()
+        return 0
+
+    def has_due_work(self) -> bool:
+        return opportunities.expiry_due(self.store)

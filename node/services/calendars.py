@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from xml.etree import ElementTree
 
 import icalendar
@@ -90,9 +90,12 @@ def _atom_time(value: str | datetime) -> str:
 
 def atom_feed(
     events: Iterable[Mapping[str, Any]], *, title: str, feed_url: str, html_url: str, author: str,
-    author_uri: str, lang: str, now: datetime,
+    author_uri: str, lang: str, now: datetime, summarise: Callable[[Mapping[str, Any], str], str] | None = None,
 ) -> bytes:
-    """An Atom 1.0 feed (RFC 4287): one entry per event, its summary saying when and where."""
+    """An Atom 1.0 feed (RFC 4287): one entry per event, its summary saying when and where.
+
+    Other dated items with the same columns (`ap_id`, `name_map`, `content_map`, `url`, ...),
+    opportunities for one, pass their own `summarise(item, lang)`."""
     def sub(parent: ElementTree.Element, tag: str, text: str | None = None, **attrs: str) -> ElementTree.Element:
         element = ElementTree.SubElement(parent, tag, attrs)
         if text is not None:
@@ -118,15 +121,19 @@ def atom_feed(
         sub(entry, "published", _atom_time(event["published_at"]))
         sub(entry, "updated", _atom_time(event["updated_at"]))
         sub(entry, "link", rel="alternate", type="text/html", href=event["url"])
-        when = events_service.describe_when(event, lang)
-        place = events_service.describe_place(event)
-        sub(entry, "summary", " · ".join(part for part in (when, place) if part))
+        sub(entry, "summary", (summarise or _when_and_where)(event, lang))
         body = pick(event["content_map"], lang)
         if body:
             sub(entry, "content", body if event["content_format"] == "html" else paragraphs(body), type="html")
-        if event["category"]:
+        if event.get("category"):
             sub(entry, "category", term=event["category"])
     return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def _when_and_where(event: Mapping[str, Any], lang: str) -> str:
+    when = events_service.describe_when(event, lang)
+    place = events_service.describe_place(event)
+    return " · ".join(part for part in (when, place) if part)
 
 
 def default_window(now: datetime) -> datetime:

@@ -284,10 +284,17 @@ def delete(store: Store, config: Config, uuid: str, skills: SkillIndex, *, by: M
         _publish(store, config, "Delete", found, skills)
 
 
+_DUE = "origin = 'local' AND status = 'open' AND deleted_at IS NULL AND expires_at <= ?"
+
+
+def expiry_due(store: Store) -> bool:
+    """Whether an open opportunity of ours is past its expiry (the worker has something to do)."""
+    return store_mod.count(store, _DUE, [now_iso()]) > 0
+
+
 def expire_due(store: Store, config: Config, skills: SkillIndex) -> int:
     """Open local opportunities past their expiry become `expired`, announced with an Update."""
-    due = store_mod.select(store, "origin = 'local' AND status = 'open' AND deleted_at IS NULL AND expires_at <= ?",
-                           [now_iso()], limit=500)
+    due = store_mod.select(store, _DUE, [now_iso()], limit=500)
     for found in due:
         with store.transaction():
             _publish(store, config, "Update", store_mod.update(store, found["id"], {"status": "expired"}), skills)

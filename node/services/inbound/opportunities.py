@@ -40,7 +40,7 @@ async def on_opportunity(ctx: InboundContext) -> None:
     if existing is not None and not opportunities_service.remote_owner(existing, ctx.actor):
         log.info("opportunity.update_ignored_not_owner", extra=fields)
         return
-    if existing is None and not follows_origin_of(ctx.store, ctx.actor):
+    if existing is None and not _wanted(ctx):
         log.info("opportunity.ignored", extra=fields | {"reason": "not followed"})
         return
     for key in ("poster_id", "space_id"):
@@ -59,6 +59,14 @@ async def on_opportunity(ctx: InboundContext) -> None:
         log.info("opportunity.invalid", extra=fields | {"field": exc.field, "reason": str(exc)})
         return
     log.info("opportunity.stored" if saved else "opportunity.unchanged", extra=fields)
+
+
+def _wanted(ctx: InboundContext) -> bool:
+    """We follow the sender's server, or asked to follow the sender: a new follower's backfill may
+    arrive before the Accept of its Follow does."""
+    asked = ctx.store.db.execute("SELECT 1 FROM follows WHERE followee = ? AND state IN ('pending', 'accepted')",
+                                 [ctx.actor]).fetchone()
+    return asked is not None or follows_origin_of(ctx.store, ctx.actor)
 
 
 @handler("Delete", "Page")

@@ -1,0 +1,100 @@
+"""Opportunities across the border: Charleroi posts, Lille's board and "for you" show it, a Lille member
+answers from Lille, the poster accepts, both nodes record and count the partnership; closing and expiry
+propagate; a new follower gets the open ones (backfill)."""
+
+from __future__ import annotations
+
+import json
+from contextlib import redirect_stdout
+from datetime import timedelta
+from io import StringIO
+
+from node.appkeys import DELIVERY
+from node.services import opportunities as op
+from node.services import opportunity_answers, partnerships
+from node.services.skills import load_skill_index
+from node.storage import members as members_store
+from node.storage import opportunities as opportunities_store
+from node.timeutil import now
+from tests.federation_network.helpers import cli, eventually, follow, set_member, settled
+from tests.test_opportunities import GRAPHIC_DESIGN
+
+SKILLS = load_skill_index()
+
+
+def copy_of(node, ap_id: str) -> dict | None:
+    return opportunities_store.get_by_ap_id(node.store, ap_id)
+
+
+async def post(node, username: str, *args: str) -> dict:
+    """`coffee-node opportunity add ... --json` beside the running server, then wake its delivery."""
+    out = StringIO()
+    with redirect_stdout(out):
+        assert await cli("opportunity", "add", str(node.config.data_dir), "--as", username, *args, "--json") == 0
+    node.app[DELIVERY].wake()
+    return json.loads(out.getvalue())
+
+
+async def test_a_mission_posted_in_charleroi_becomes_a_cross_border_partnership(node_factory) -> None:
+    charleroi = await node_factory(name="La Fabrik", slug="fabrik", country="BE", city="Charleroi")
+    lille = await node_factory(name="Mutualab", country="FR", city="Lille")
+    set_member(charleroi, "nadia", display_name="Nadia", visibility="public")
+    # Posted before Lille follows: the follow brings it (backfill), with its skill typed in Dutch.
+    early = await post(charleroi, "nadia", "--kind", "mission", "--title", "Affiche pour le carnaval",
+                       "--skill", "grafisch ontwerp", "--language", "fr", "--jurisdiction", "BE-WAL")
+    await follow(lille, charleroi)
+    charleroi.app[DELIVERY].wake()
+    copy = await eventually(lambda: copy_of(lille, early["id"]))
+    assert (copy["origin"], copy["skills"], copy["jurisdiction"], copy["poster_name"], copy["space_name"],
+            copy["country_of_space"]) == (charleroi.url, [GRAPHIC_DESIGN], "BE-WAL", "Nadia", "La Fabrik", "BE")
+
+    # Lille's board (API) lists it, cross-border; Louise, whose skill was entered in French, sees it "for you".
+    async with lille.client().get("/api/opportunities", params={"skill": "conception graphique"}) as resp:
+        assert resp.status == 200
+        listed = await resp.json()
+    assert [item["id"] for item in listed["opportunities"]] == [early["id"]] and listed["opportunities"][0]["cross_border"]
+    louise = set_member(lille, "louise", display_name="Louise", visibility="public", skills_offered=[GRAPHIC_DESIGN])
+    assert [item["ap_id"] for item in op.for_you(lille.store, louise, "FR")] == [early["id"]]
+
+    # Louise answers from Lille: one private Note to Nadia; answering twice is still one answer.
+    opportunity_answers.answer(lille.store, lille.config, copy["uuid"], louise, "Je suis graphiste à Lille.")
+    opportunity_answers.answer(lille.store, lille.config, copy["uuid"], louise, "Je suis graphiste à Lille, dispo en mars.")
+    lille.app[DELIVERY].wake()
+    local = opportunities_store.get_by_ap_id(charleroi.store, early["id"])
+    received = await eventually(lambda: [a for a in opportunities_store.answers(charleroi.store, local["id"])
+                                         if a["message"].endswith("mars.")])
+    await eventually(lambda: settled(lille, charleroi))
+    [answer] = opportunities_store.answers(charleroi.store, local["id"])
+    assert (answer["answerer_id"], answer["answerer_name"], answer["answerer_country"]) == (
+        f"{lille.url}/@louise", "Louise", "FR")
+    assert received
+
+    # Nadia accepts: Offer to Louise, whose node accepts (she answered), and both record it, cross-border.
+    nadia = members_store.get_by_username(charleroi.store, "nadia")
+    proposed = partnerships.accept_answer(charleroi.store, charleroi.config, local["uuid"], answer["id"], by=nadia)
+    assert proposed["status"] == "proposed"
+    charleroi.app[DELIVERY].wake()
+    await eventually(lambda: partnerships.all_local(lille.store, lille.config))
+    lille.app[DELIVERY].wake()
+    await eventually(lambda: partnerships.all_local(charleroi.store, charleroi.config)[0]["status"] == "active")
+    month = now().strftime("%Y-%m")
+    for node in (charleroi, lille):
+        [row] = partnerships.all_local(node.store, node.config)
+        assert (row["status"], row["cross_border"], row["proposer_id"], row["partner_id"]) == (
+            "active", 1, f"{charleroi.url}/@nadia", f"{lille.url}/@louise")
+        assert partnerships.monthly_counts(node.store, node.config) == [{"month": month, "started": 1, "cross_border": 1}]
+
+    # Withdrawal propagates: Lille's board drops it.
+    late = await post(charleroi, "nadia", "--kind", "job", "--title", "Graphiste", "--skill", GRAPHIC_DESIGN)
+    await eventually(lambda: copy_of(lille, late["id"]))
+    assert await cli("opportunity", "close", str(charleroi.config.data_dir), late["uuid"]) == 0
+    charleroi.app[DELIVERY].wake()
+    await eventually(lambda: copy_of(lille, late["id"])["status"] == "withdrawn")
+
+    # Expiry propagates: Charleroi's expiry worker marks it, Lille applies the Update.
+    charleroi.store.db.execute("UPDATE opportunities SET expires_at = ? WHERE ap_id = ?",
+                               [(now() - timedelta(seconds=1)).isoformat(timespec="seconds"), early["id"]])
+    assert op.expire_due(charleroi.store, charleroi.config, SKILLS) == 1
+    charleroi.app[DELIVERY].wake()
+    await eventually(lambda: copy_of(lille, early["id"])["status"] == "expired")
+    assert op.board(lille.store, op.BoardFilters(), public_only=False)[1] == 0
