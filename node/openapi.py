@@ -10,6 +10,7 @@ from typing import Any
 
 from node.services import catalogue as catalogue_service
 from node.services import events as events_service
+from node.services import opportunities as opportunities_service
 from node.services import profiles
 from node.services.indicators import api as indicators_api
 from node.services.fields import KNOWN_LANGUAGES
@@ -118,6 +119,23 @@ EVENTS_PAGE_SCHEMA: dict[str, Any] = {
         "pages": {"type": "integer", "minimum": 1},
         "next": {"type": ["string", "null"], "format": "uri", "description": "The next page, or null on the last."},
         "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+    },
+}
+
+OPPORTUNITIES_PAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["total", "page", "per_page", "pages", "next", "opportunities"],
+    "properties": {
+        "total": {"type": "integer", "minimum": 0, "description": "Matching opportunities on every page."},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1},
+        "pages": {"type": "integer", "minimum": 1},
+        "next": {"type": ["string", "null"], "format": "uri", "description": "The next page, or null on the last."},
+        "opportunities": {"type": "array", "items": {"allOf": [
+            {"$ref": "#/components/schemas/Opportunity"},
+            {"type": "object", "required": ["cross_border"], "properties": {"cross_border": {
+                "type": "boolean", "description": "Posted from, or taking place in, another country than this node's."}}},
+        ]}},
     },
 }
 
@@ -235,6 +253,26 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     _page(events_service.MAX_PAGE, "Page number (20 events a page)."),
                 ],
                 "One page of events.", "EventsPage"),
+            "/api/opportunities": _get(
+                "listOpportunities",
+                "The network board: open public opportunities this node knows (its own and its peers'), newest first. "
+                "Answers and partnerships are never part of it.",
+                [
+                    _query("kind", "Only this kind.", {"type": "string", "enum": list(opportunities_service.KINDS)}),
+                    _query("skill", f"Opportunities asking for this skill. {_SKILL_RULE}", {"type": "string", "maxLength": 200}),
+                    _query("country", f"Taking place in, posted from, or under the rules of this country. {_COUNTRY_RULE}.",
+                           {"type": "string", "enum": countries}),
+                    _query("jurisdiction", "Under the rules of this ISO 3166 code or one of its subdivisions "
+                           "(FR, BE, BE-WAL; case ignored).", {"type": "string", "pattern": "^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$"}),
+                    _query("remote", "Only remote ones (yes), or only the others (no); case ignored.",
+                           {"type": "string", "enum": ["yes", "no", "true", "false", "1", "0", "on", "off"]}),
+                    _query("language", "Asking for this language.", {"type": "string", "enum": list(KNOWN_LANGUAGES)}),
+                    _query("space", "Posted by a member of this space: its actor id, an http(s) URL.", _HTTP_URL),
+                    _query("status", "Status (default: open and not expired).",
+                           {"type": "string", "enum": list(opportunities_service.STATUSES)}),
+                    _page(opportunities_service.MAX_PAGE, "Page number (20 a page)."),
+                ],
+                "One page of opportunities.", "OpportunitiesPage"),
             "/api/catalogue": _get(
                 "searchCatalogue",
                 "The network catalogue: public people of this space and of the spaces it follows, best match first.",
@@ -287,6 +325,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "components": {
             "schemas": {"Space": SPACE_SCHEMA, "Member": MEMBER_SCHEMA, "MembersPage": MEMBERS_PAGE_SCHEMA, "Error": ERROR_SCHEMA,
                         "Event": events_service.PUBLIC_VIEW_SCHEMA, "EventsPage": EVENTS_PAGE_SCHEMA,
+                        "Opportunity": opportunities_service.PUBLIC_VIEW_SCHEMA,
+                        "OpportunitiesPage": OPPORTUNITIES_PAGE_SCHEMA,
                         "CatalogueEntry": catalogue_service.CARD_SCHEMA, "CataloguePage": catalogue_service.PAGE_SCHEMA,
                         "Matches": catalogue_service.MATCHES_SCHEMA, "Indicators": indicators_api.SCHEMA}
         },
