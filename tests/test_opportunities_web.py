@@ -1,0 +1,130 @@
+"""Opportunity pages, forms, answers and the JSON API through real HTTP; bad input is a 4xx that stores nothing."""
+
+from __future__ import annotations
+
+import re
+
+import jsonschema
+import pytest
+
+from node.services import opportunities as op
+from node.storage import members as members_store
+from node.storage import opportunities as opportunities_store
+from tests.test_api import openapi_schema
+from tests.test_opportunities import GRAPHIC_DESIGN, SKILLS
+from tests.test_opportunity_documents import validate
+from tests.web import add_member, login, submit
+
+FORM = {"kind": "mission", "title.fr": "Affiche du festival", "description.fr": "Une affiche A2.", "skills_add": "grafisch ontwerp",
+        "place_kind": "this_space", "jurisdiction": "BE-WAL"}
+
+
+def count(node) -> int:
+    return node.store.db.execute("SELECT count(*) FROM opportunities").fetchone()[0]
+
+
+async def member_client(node, username: str = "nadia", visibility: str = "public"):
+    member = add_member(node, username)
+    members_store.update(node.store, member["id"], visibility=visibility)
+    http = node.client()
+    assert await login(http, username) == 303
+    return http
+
+
+async def test_post_show_close(node) -> None:
+    http = await member_client(node)
+    status, _body, location = await submit(http, "/opportunities/new", "/opportunities/new", FORM)
+    assert status == 303 and re.fullmatch(r"/opportunities/[0-9a-f-]{36}", location)
+    found = opportunities_store.get_by_uuid(node.store, location.rsplit("/", 1)[1])
+    assert found["skills"] == [GRAPHIC_DESIGN] and found["jurisdiction"] == "BE-WAL"  # the Dutch label was resolved
+    async with node.client().get(location) as resp:
+        page = await resp.text()
+    assert resp.status == 200 and "Affiche du festival" in page and "Une affiche A2." in page
+    async with node.client().get(location, headers={"Accept": "application/activity+json"}) as resp:
+        doc = await resp.json(content_type=None)
+    validate(doc, "opportunity.schema.json")
+    async with node.client().get("/opportunities", params={"skill": "conception graphique"}) as resp:
+        assert "Affiche du festival" in await resp.text()
+    async with node.client().get("/opportunities.atom", params={"kind": "mission"}) as resp:
+        assert resp.content_type == "application/atom+xml" and "Affiche du festival" in await resp.text()
+    async with node.client().get("/opportunities.atom", params={"kind": "job"}) as resp:
+        assert "Affiche du festival" not in await resp.text()
+    status, _body, _location = await submit(http, location, location + "/close", {"status": "filled"})
+    assert status == 303 and opportunities_store.get(node.store, found["id"])["status"] == "filled"
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"title.fr": ""}, "Give the opportunity a title."),
+    ({"kind": "gig"}, "Unknown value: gig."),
+    ({"expires": "2001-01-01"}, "The expiry date must be in the future."),
+    ({"description.fr": "x" * (op.MAX_DESCRIPTION + 1)}, "This text is too long"),
+    ({"jurisdiction": "ZZ-1"}, "Enter an ISO 3166 code like FR or BE-WAL."),
+    ({"skills_add": "no skill is called like this"}, "No skill matches"),
+])
+async def test_bad_form_is_a_400_and_stores_nothing(node, changes: dict[str, str], message: str) -> None:
+    http = await member_client(node)
+    status, body, _location = await submit(http, "/opportunities/new", "/opportunities/new", FORM | changes)
+    assert status == 400 and message in body
+    assert count(node) == 0 and node.store.db.execute("SELECT count(*) FROM activities").fetchone()[0] == 0
+
+
+async def test_answers_to_closed_or_own_opportunities_are_refused(node) -> None:
+    nadia = await member_client(node)
+    _status, _body, location = await submit(nadia, "/opportunities/new", "/opportunities/new", FORM)
+    uuid = location.rsplit("/", 1)[1]
+    status, body, _location = await submit(nadia, location, location + "/answer", {"message": "moi"})
+    assert status == 400 and "This is your own opportunity." in body
+    louise = await member_client(node, "louise")
+    status, _body, _location = await submit(louise, location, location + "/answer", {"message": "Je suis graphiste."})
+    assert status == 303
+    status, _body, _location = await submit(louise, location, location + "/answer", {"message": "Je suis graphiste, dispo."})
+    found = opportunities_store.get_by_uuid(node.store, uuid)
+    [answer] = opportunities_store.answers(node.store, found["id"])  # answering again is still one answer
+    assert answer["message"] == "Je suis graphiste, dispo."
+    async with nadia.get("/me/opportunities") as resp:
+        assert "Je suis graphiste, dispo." in await resp.text()
+    op.close(node.store, node.config, uuid, SKILLS, by=None)
+    status, body, _location = await submit(louise, location, location + "/answer", {"message": "Encore moi"})
+    assert status == 400 and "no longer takes answers" in body
+    assert opportunities_store.answer(node.store, answer["id"])["message"] == "Je suis graphiste, dispo."
+
+
+async def test_only_the_poster_decides(node) -> None:
+    nadia = await member_client(node)
+    _status, _body, location = await submit(nadia, "/opportunities/new", "/opportunities/new", FORM)
+    louise = await member_client(node, "louise")
+    await submit(louise, location, location + "/answer", {"message": "Je suis graphiste."})
+    found = opportunities_store.get_by_uuid(node.store, location.rsplit("/", 1)[1])
+    [answer] = opportunities_store.answers(node.store, found["id"])
+    status, _body, _location = await submit(louise, "/me/opportunities", location + "/answers",
+                                            {"decision": "accept", "answer": str(answer["id"])})
+    assert status == 403 and node.store.db.execute("SELECT count(*) FROM partnerships").fetchone()[0] == 0
+    status, _body, _location = await submit(nadia, "/me/opportunities", location + "/answers",
+                                            {"decision": "accept", "answer": str(answer["id"])})
+    assert status == 303
+    [row] = node.store.db.execute("SELECT status, cross_border FROM partnerships").fetchall()
+    assert tuple(row) == ("active", 0)  # two members of the same space: started at once, not cross-border
+    async with louise.get("/me/partnerships") as resp:
+        assert "Nadia" in await resp.text()
+
+
+async def test_api_lists_public_ones_with_the_board_filters(node) -> None:
+    nadia = await member_client(node)
+    await submit(nadia, "/opportunities/new", "/opportunities/new", FORM)
+    hidden = members_store.insert(node.store, username="nina", display_name="Nina", role="member", status="active",
+                                  visibility="network")
+    op.create(node.store, node.config, {"kind": "job", "title": {"fr": "Réseau seulement"}}, SKILLS, by=hidden)
+    http = node.client()
+    async with http.get("/api/opportunities") as resp:
+        assert resp.status == 200
+        body = await resp.json()
+    jsonschema.validate(body, await openapi_schema(http, "OpportunitiesPage"))
+    assert [item["title"] for item in body["opportunities"]] == [{"fr": "Affiche du festival"}]
+    assert body["opportunities"][0]["cross_border"] is False
+    async with http.get("/opportunities") as resp:
+        assert "Réseau seulement" not in await resp.text()  # network-only: not for anonymous readers
+    async with nadia.get("/opportunities") as resp:
+        assert "Réseau seulement" in await resp.text()
+    for query, field in (({"kind": "gig"}, "kind"), ({"colour": "red"}, "colour"), ({"remote": "maybe"}, "remote")):
+        async with http.get("/api/opportunities", params=query) as resp:
+            assert resp.status == 400 and (await resp.json())["field"] == field
