@@ -106,6 +106,13 @@ async def test_only_the_poster_decides(node) -> None:
     assert tuple(row) == ("active", 0)  # two members of the same space: started at once, not cross-border
     async with louise.get("/me/partnerships") as resp:
         assert "Nadia" in await resp.text()
+    add_member(node, "admin", role="admin")
+    admin = node.client()
+    await login(admin, "admin")
+    async with admin.get("/admin") as resp:
+        page = await resp.text()
+    month = re.search(r"<tr><td>(\d{4}-\d{2})</td><td>1</td><td>0</td></tr>", page)
+    assert month, "the dashboard counts the partnership in its month"
 
 
 async def test_api_lists_public_ones_with_the_board_filters(node) -> None:

@@ -455,6 +455,13 @@ def is_cross_border(found: Mapping[str, Any], country: str) -> bool:
     return bool(country) and any(c != country for c in places)
 
 
+def local_counts(store: Store) -> dict[str, int]:
+    """The space's own opportunities by status (the admin dashboard)."""
+    rows = store.db.execute("SELECT status, count(*) FROM opportunities WHERE origin = 'local' AND deleted_at IS NULL "
+                            "GROUP BY status").fetchall()
+    return dict.fromkeys(STATUSES, 0) | {status: n for status, n in rows}
+
+
 def mine(store: Store, member: Mapping[str, Any]) -> list[dict[str, Any]]:
     return store_mod.select(store, "origin = 'local' AND member_id = ? AND deleted_at IS NULL", [member["id"]], limit=200)
 

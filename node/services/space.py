@@ -218,6 +218,7 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "network_terms_map": lambda v: check.language_map(v, field="network_terms_map", max_len=MAX_TERMS),
     "languages": lambda v: check.choices(v, check.KNOWN_LANGUAGES, field="languages"),
     "members_can_create_events": lambda v: check.boolean(v, field="members_can_create_events"),
+    "members_can_post_opportunities": lambda v: check.boolean(v, field="members_can_post_opportunities"),
 }
 EDITABLE_FIELDS = tuple(_VALIDATORS)
 

@@ -14,7 +14,7 @@ from node.appkeys import CONFIG, LANG, MAIL, STORE, USER
 from node.errors import CoffeeError
 from node.render import render, translate
 from node.i18n import UI_LANGUAGES
-from node.services import account_email, invitations, members
+from node.services import account_email, invitations, members, opportunities, partnerships
 from node.views.flash import error_text as _error
 from node.views.flash import flash as _flash
 from node.views.flash import take_flash as _take_flash
@@ -27,7 +27,9 @@ def _member_id(request: web.Request) -> int:
 @admin_required
 async def dashboard(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    context = {"counts": members.counts(store), "pending": len(invitations.pending_invitations(store))}
+    context = {"counts": members.counts(store), "pending": len(invitations.pending_invitations(store)),
+               "opportunities": opportunities.local_counts(store),
+               "partnership_months": partnerships.monthly_counts(store, request.app[CONFIG])}
     return render(request, "admin/dashboard.html", context)
 
 

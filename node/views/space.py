@@ -156,6 +156,7 @@ def _space_fields(form: MultiMapping[Any]) -> dict[str, Any]:
     fields["languages"] = form_list(form, "languages")
     fields["welcomes_network"] = "welcomes_network" in form
     fields["members_can_create_events"] = "members_can_create_events" in form
+    fields["members_can_post_opportunities"] = "members_can_post_opportunities" in form
     hours = []
     for index in range(space_service.MAX_HOURS_ROWS):
         days = form_list(form, f"hours.{index}.days")
