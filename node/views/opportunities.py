@@ -223,8 +223,13 @@ async def my_opportunities(request: web.Request) -> web.Response:
     mine = _listed(request, service.mine(store, user))
     return render(request, "my_opportunities.html", {
         "items": [item | {"answers": answers.for_poster(store, item)} for item in mine],
-        "for_you": _listed(request, service.for_you(store, user, _country(request))),
+        "for_you": for_you_cards(request, user),
     })
+
+
+def for_you_cards(request: web.Request, member: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What the home page, the member's own profile and "my opportunities" show under "For you"."""
+    return _listed(request, service.for_you(request.app[STORE], member, _country(request)))
 
 
 @login_required

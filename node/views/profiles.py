@@ -18,6 +18,7 @@ from node.services import space as space_service
 from node.services.skills import GENDERS, SkillHit, SkillIndex, resolve_form_input
 from node.views.forms import form_list, form_map, form_text
 from node.views.guards import login_required
+from node.views.opportunities import for_you_cards
 
 SKILL_FIELDS = ("skills_offered", "skills_sought")
 PROFESSIONS = "professions"  # a picker like the skills', over ESCO occupations
@@ -38,6 +39,7 @@ async def profile_page(request: web.Request) -> web.Response:
         "matches": matching.matches_for_member(
             request.app[STORE], request.app[SKILLS], local_actors.member_id(request.app[CONFIG], member["username"]),
             lang=lang) if is_self else None,  # "who can help you", for the member's own eyes
+        "for_you": for_you_cards(request, member) if is_self else None,
     }
     return render(request, "profile.html", context)
 

@@ -22,6 +22,7 @@ from node.services import local_actors, profiles
 from node.services import space as space_service
 from node.views.directory import member_cards
 from node.views.events import listed
+from node.views.opportunities import for_you_cards
 from node.views.forms import form_list, form_map, form_text
 from node.views.guards import admin_required
 
@@ -47,6 +48,7 @@ async def home(request: web.Request) -> web.Response:
         "prices": [(name, format_money(space[name], space["currency"], lang)) for name in PRICE_FIELDS if space[name] is not None],
         "osm_url": _osm_url(space),
         "members": member_cards(rows, skills, lang),
+        "for_you": for_you_cards(request, request[USER]) if request[USER] else None,
         "members_total": total,
         "events": listed(events_service.upcoming(store, local_actors.space_id(request.app[CONFIG]), limit=HOME_EVENTS),
                          lang),

@@ -12,12 +12,14 @@ from io import StringIO
 from node.appkeys import DELIVERY
 from node.services import opportunities as op
 from node.services import opportunity_answers, partnerships
+from node.services.passwords import hash_password
 from node.services.skills import load_skill_index
 from node.storage import members as members_store
 from node.storage import opportunities as opportunities_store
 from node.timeutil import now
 from tests.federation_network.helpers import cli, eventually, follow, set_member, settled
 from tests.test_opportunities import GRAPHIC_DESIGN
+from tests.web import PASSWORD, login
 
 SKILLS = load_skill_index()
 
@@ -55,6 +57,13 @@ async def test_a_mission_posted_in_charleroi_becomes_a_cross_border_partnership(
     assert [item["id"] for item in listed["opportunities"]] == [early["id"]] and listed["opportunities"][0]["cross_border"]
     louise = set_member(lille, "louise", display_name="Louise", visibility="public", skills_offered=[GRAPHIC_DESIGN])
     assert [item["ap_id"] for item in op.for_you(lille.store, louise, "FR")] == [early["id"]]
+    members_store.update(lille.store, louise["id"], password_hash=hash_password(PASSWORD))
+    http = lille.client()
+    assert await login(http, "louise") == 303
+    for page in ("/", "/@louise", "/me/opportunities"):
+        async with http.get(page) as resp:
+            html = await resp.text()
+        assert f'/opportunities/{copy["uuid"]}' in html and "Affiche pour le carnaval" in html, page
 
     # Louise answers from Lille: one private Note to Nadia; answering twice is still one answer.
     opportunity_answers.answer(lille.store, lille.config, copy["uuid"], louise, "Je suis graphiste à Lille.")
