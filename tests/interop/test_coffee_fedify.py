@@ -16,7 +16,10 @@ import pytest
 from federation.errors import FetchError
 from node.appkeys import CLIENT, DELIVERY, FETCH
 from node.services import events as ev
+from node.services import opportunities as op
+from node.services.skills import load_skill_index
 from node.storage import events as events_store
+from node.storage import members as members_store
 from tests.federation_network.helpers import cli, eventually, handle, set_member
 from tests.interop.peer import FedifyPeer, PeerError
 
@@ -281,3 +284,30 @@ async def test_remote_interaction_template_both_ways_with_fedify(node, fedify_pe
     ours = await fedify_peer.wait_for(lambda a: a["type"] == "Accept" and a["actor"] == alice, timeout=10)
     assert ours["signature"]["keyId"] == f"{alice}#main-key"
     await eventually(lambda: _follow_state(node, fedify_peer.actor_id, alice) == "accepted")
+
+
+# 9. Opportunities: Fedify receives one (backfilled on follow, then a new one) and reads it as a post ---
+
+async def test_peer_reads_our_opportunities_as_posts(node, fedify_peer) -> None:
+    set_member(node, "nadia", display_name="Nadia", visibility="public")
+    nadia = members_store.get_by_username(node.store, "nadia")
+    before = op.create(node.store, node.config, {"kind": "mission", "title": {"fr": "Affiche du carnaval"},
+                                                 "skills": [ESCO_SKILL]}, load_skill_index(), by=nadia)
+    await _peer_follows_space(node, fedify_peer)
+    node.app[DELIVERY].wake()
+    # The open opportunity it missed reaches it, signed and verified by Fedify (backfill on follow).
+    await fedify_peer.wait_for(lambda a: a["type"] == "Create" and a["object"] == {"id": before["ap_id"], "type": "Page"})
+
+    after = op.create(node.store, node.config, {"kind": "job", "title": {"fr": "Graphiste", "nl": "Grafisch ontwerper"},
+                                                "description": {"fr": "Un poste à Lille."}, "skills": [ESCO_SKILL]},
+                      load_skill_index(), by=nadia)
+    node.app[DELIVERY].wake()
+    await fedify_peer.wait_for(lambda a: a["type"] == "Create" and a["object"] == {"id": after["ap_id"], "type": "Page"})
+    seen = await fedify_peer.lookup(after["ap_id"])
+    assert (seen["type"], seen["id"], seen["url"]) == ("Page", after["ap_id"], after["ap_id"])
+    assert seen["nameMap"]["fr"] == "Graphiste" and seen["nameMap"]["nl"] == "Grafisch ontwerper"
+    assert "Un poste à Lille." in seen["content"] and SKILL_LABELS[1] in seen["summary"]
+    assert seen["attributedTo"] == [f"{node.url}/@nadia"]
+    assert {"type": "Hashtag", "name": "#AccepterLesCritiquesEtLesDirectives",
+            "href": f"{node.url}/opportunities?skill=http%3A%2F%2Fdata.europa.eu%2Fesco%2Fskill%2F05aa7c09-46e7-433f-a81b-92841f4551e7"
+            } in seen["tags"]
