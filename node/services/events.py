@@ -48,7 +48,7 @@ from node.i18n import locale_for
 from node.services import actor_documents, event_notices, event_places, local_actors, outbox, publication
 from node.services import follows as follows_service
 from node.services import fields as check
-from node.services.space import COUNTRIES
+from node.services.space import COUNTRIES, members_may
 from node.storage import actors as actors_store
 from node.storage import events as events_store
 from node.storage import space as space_store
@@ -465,9 +465,7 @@ def refresh_cross_border(store: Store, event_id: int) -> None:
 
 
 def can_create(store: Store, member: Mapping[str, Any] | None) -> bool:
-    if member is None:
-        return False
-    return member["role"] == "admin" or bool(space_store.get(store).get("members_can_create_events"))
+    return members_may(store, member, "members_can_create_events")
 
 
 def can_manage(member: Mapping[str, Any] | None, event: Mapping[str, Any]) -> bool:

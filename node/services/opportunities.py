@@ -25,7 +25,7 @@ from node.services.actor_documents import tombstone
 from node.services.catalogue import skill_filter
 from node.services.events import sanitise_html
 from node.services.skills import SkillIndex
-from node.services.space import COUNTRIES
+from node.services.space import COUNTRIES, members_may
 from node.storage import opportunities as store_mod
 from node.storage import space as space_store
 from node.storage import tombstones as tombstones_store
@@ -191,9 +191,7 @@ def editable_values(opportunity: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def can_post(store: Store, member: Mapping[str, Any] | None) -> bool:
-    if member is None:
-        return False
-    return member["role"] == "admin" or bool(space_store.get(store).get("members_can_post_opportunities"))
+    return members_may(store, member, "members_can_post_opportunities")
 
 
 def can_manage(member: Mapping[str, Any] | None, opportunity: Mapping[str, Any]) -> bool:

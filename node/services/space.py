@@ -72,6 +72,14 @@ def update_space(store: Store, fields: dict[str, Any], *, config: Config | None 
     return updated
 
 
+def members_may(store: Store, member: Any, setting: str) -> bool:
+    """Whether a signed-in member may do what the space's `setting` (a `members_can_...` flag)
+    allows its members; admins always may."""
+    if member is None:
+        return False
+    return member["role"] == "admin" or bool(space_store.get(store).get(setting))
+
+
 def public_space(space: dict[str, Any]) -> dict[str, Any]:
     return {name: space[name] for name in PUBLIC_FIELDS}
 
