@@ -15,6 +15,8 @@ from pathlib import Path
 
 from node.services import catalogue
 from node.services import events as ev
+from node.services import opportunities as op
+from node.services.skills import load_skill_index
 from tests.profiles_web import GRAPHIC_DESIGN, member_with_profile
 from tests.test_events import values
 from tests.test_standards import in_two_weeks
@@ -51,6 +53,9 @@ async def test_the_api_keeps_to_its_openapi_description(node, tmp_path: Path) ->
         catalogue.index_local_member(node.store, node.config, member)
     ev.create_event(node.store, node.config, values(**in_two_weeks(), category="NETWORKING", languages=["fr"]),
                     by=None)
+    op.create(node.store, node.config, {"kind": "mission", "title": {"fr": "Affiche"}, "skills": [GRAPHIC_DESIGN],
+                                        "languages": ["nl"], "jurisdiction": "BE-WAL", "pay_amount": 300,
+                                        "pay_currency": "EUR", "pay_period": "day"}, load_skill_index(), by=emile)
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG, encoding="utf-8")
     # A subprocess, so the node keeps serving on this event loop while the fuzzer waits for answers.

@@ -370,15 +370,19 @@ def parse_filters(query: Mapping[str, str], skills: SkillIndex) -> BoardFilters:
     found: dict[str, Any] = {}
     if query.get("kind"):
         found["kind"] = _choice(query["kind"], KINDS, field="kind")
-    if query.get("skill"):
-        found["skills"] = frozenset(skill_filter(skills, query["skill"].strip()[:200]))
+    skill = (query.get("skill") or "").strip()
+    if skill:
+        found["skills"] = frozenset(skill_filter(skills, skill[:200]))
     if query.get("country"):
         code = query["country"].strip().upper()
         if code not in COUNTRIES:
             raise InvalidInput("Enter a two-letter country code like BE or FR.", field="country")
         found["country"] = code
-    if query.get("jurisdiction"):
-        found["jurisdiction"] = jurisdiction(query["jurisdiction"])
+    code = (query.get("jurisdiction") or "").strip().upper()
+    if code:  # any well-formed code: one this node has never seen simply matches nothing
+        if not _JURISDICTION.match(code):
+            raise InvalidInput("Enter an ISO 3166 code like FR or BE-WAL.", field="jurisdiction")
+        found["jurisdiction"] = code
     flag = (query.get("remote") or "").lower()
     if flag:
         if flag not in _TRUE + _FALSE:
