@@ -126,6 +126,8 @@ def setup_routes(app: web.Application) -> None:
             web.get("/opportunities/new", opportunities.new_form, name="opportunity_new"),
             web.post("/opportunities/new", opportunities.new_submit),
             web.get(OPPORTUNITY, negotiate(opportunities.page, opportunities.page_ap), name="opportunity"),
+            web.get(OPPORTUNITY + "/edit", opportunities.edit_form),
+            web.post(OPPORTUNITY + "/edit", opportunities.edit_submit),
             web.post(OPPORTUNITY + "/close", opportunities.close),
             web.post(OPPORTUNITY + "/answer", opportunities.answer),
             web.post(OPPORTUNITY + "/answers", opportunities.decide),

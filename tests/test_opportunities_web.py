@@ -49,6 +49,18 @@ async def test_post_show_close(node) -> None:
         assert resp.content_type == "application/atom+xml" and "Affiche du festival" in await resp.text()
     async with node.client().get("/opportunities.atom", params={"kind": "job"}) as resp:
         assert "Affiche du festival" not in await resp.text()
+    status, _body, _location = await submit(http, location + "/edit", location + "/edit",
+                                            FORM | {"title.nl": "Affiche voor het festival", "skills": GRAPHIC_DESIGN,
+                                                    "skills_add": "", "duration": "2 semaines"})
+    assert status == 303
+    edited = opportunities_store.get(node.store, found["id"])
+    assert edited["name_map"] == {"fr": "Affiche du festival", "nl": "Affiche voor het festival"}
+    assert edited["duration"] == "2 semaines" and edited["skills"] == [GRAPHIC_DESIGN]
+    assert [r[0] for r in node.store.db.execute("SELECT type FROM activities WHERE object_id = ? ORDER BY rowid",
+                                                [found["ap_id"]])] == ["Create", "Update"]
+    other = await member_client(node, "other")
+    status, _body, _location = await submit(other, location, location + "/edit", FORM | {"title.fr": "Piraté"})
+    assert status == 403 and opportunities_store.get(node.store, found["id"])["name_map"]["fr"] == "Affiche du festival"
     status, _body, _location = await submit(http, location, location + "/close", {"status": "filled"})
     assert status == 303 and opportunities_store.get(node.store, found["id"])["status"] == "filled"
 

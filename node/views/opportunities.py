@@ -145,11 +145,11 @@ def _values(form: MultiMapping[Any], skills: list[str]) -> dict[str, Any]:
     }
 
 
-def _form(request: web.Request, values: Mapping[str, Any], *, error: CoffeeError | None = None,
-          candidates: list[SkillHit] = (), typed: str = "") -> web.Response:  # type: ignore[assignment]
+def _form(request: web.Request, values: Mapping[str, Any], *, item: Mapping[str, Any] | None = None,
+          error: CoffeeError | None = None, candidates: list[SkillHit] = (), typed: str = "") -> web.Response:  # type: ignore[assignment]
     skills, lang = request.app[SKILLS], request[LANG]
     return render(request, "opportunity_form.html", {
-        "values": values, "kinds": service.KINDS, "contracts": service.CONTRACTS, "periods": service.PAY_PERIODS,
+        "values": values, "item": item, "kinds": service.KINDS, "contracts": service.CONTRACTS, "periods": service.PAY_PERIODS,
         "place_kinds": service.PLACE_KINDS, "languages": FORM_LANGUAGES, "all_languages": KNOWN_LANGUAGES,
         "selected": [(uri, skills.label(uri, lang)) for uri in values.get("skills", [])], "candidates": candidates,
         "typed": typed, "error": error.translated(translations(lang).gettext) if error else None,
@@ -176,6 +176,37 @@ async def new_submit(request: web.Request) -> web.Response:
         found = service.create(request.app[STORE], request.app[CONFIG], values, skills, by=request[USER])
     except (InvalidInput, PermissionDenied) as exc:
         return _form(request, values, error=exc, candidates=candidates,
+                     typed=form_text(form, "skills_add") if picker_error else "")
+    raise _published(request, f"/opportunities/{found['uuid']}")
+
+
+def _editable(request: web.Request) -> dict[str, Any]:
+    found = service.get(request.app[STORE], request.match_info["uuid"])
+    if not service.can_manage(request[USER], found):
+        raise PermissionDenied("Only who posted this opportunity and the space's admins can change it.")
+    return found
+
+
+@login_required
+async def edit_form(request: web.Request) -> web.Response:
+    found = _editable(request)
+    values = service.editable_values(found) | {"expires": found["expires_at"][:10]}
+    return _form(request, values, item=found)
+
+
+@login_required
+async def edit_submit(request: web.Request) -> web.Response:
+    found = _editable(request)
+    form = await request.post()
+    skills, lang = request.app[SKILLS], request[LANG]
+    uris, candidates, picker_error = resolve_form_input(skills, form_list(form, "skills"), form_text(form, "skills_add"), lang)
+    values = _values(form, uris)
+    try:
+        if picker_error is not None:
+            raise InvalidInput(picker_error.template, field="skills", **picker_error.params)
+        service.update(request.app[STORE], request.app[CONFIG], found["uuid"], values, skills, by=request[USER])
+    except (InvalidInput, PermissionDenied) as exc:
+        return _form(request, values, item=found, error=exc, candidates=candidates,
                      typed=form_text(form, "skills_add") if picker_error else "")
     raise _published(request, f"/opportunities/{found['uuid']}")
 
