@@ -133,6 +133,7 @@ def setup_routes(app: web.Application) -> None:
             web.post(OPPORTUNITY + "/answers", opportunities.decide),
             web.get("/me/opportunities", opportunities.my_opportunities, name="my_opportunities"),
             web.get("/me/partnerships", opportunities.my_partnerships, name="my_partnerships"),
+            web.post(r"/me/partnerships/{uuid:[0-9a-f-]{36}}/end", opportunities.end_partnership),
             web.get("/api/opportunities", opportunities.api_opportunities, name="api_opportunities"),
             # the network catalogue: search, spaces, matching, its admin page and JSON API
             web.get("/catalogue", catalogue.catalogue_page, name="catalogue"),

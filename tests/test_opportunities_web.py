@@ -118,6 +118,12 @@ async def test_only_the_poster_decides(node) -> None:
     assert tuple(row) == ("active", 0)  # two members of the same space: started at once, not cross-border
     async with louise.get("/me/partnerships") as resp:
         assert "Nadia" in await resp.text()
+    uuid = node.store.db.execute("SELECT uuid FROM partnerships").fetchone()[0]
+    stranger = await member_client(node, "stranger")
+    status, _body, _location = await submit(stranger, "/me/partnerships", f"/me/partnerships/{uuid}/end")
+    assert status == 404
+    status, _body, _location = await submit(nadia, "/me/partnerships", f"/me/partnerships/{uuid}/end")
+    assert status == 303 and node.store.db.execute("SELECT status FROM partnerships").fetchone()[0] == "ended"
     add_member(node, "admin", role="admin")
     admin = node.client()
     await login(admin, "admin")

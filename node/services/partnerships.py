@@ -17,6 +17,7 @@ import uuid as uuid_mod
 from typing import Any, Mapping
 
 from node.config import Config
+from node.errors import NotFound
 from node.services import local_actors, outbox
 from node.services import opportunity_answers as answers
 from node.services import opportunity_documents as documents
@@ -103,6 +104,45 @@ def receive_accept(store: Store, offer_id: str, actor: str) -> str:
         return "already recorded"
     opportunities_store.update_partnership(store, partnership["id"], {"status": "active", "started_at": now_iso()})
     return "started"
+
+
+def end(store: Store, config: Config, uuid: str, *, by: Mapping[str, Any]) -> dict[str, Any]:
+    """Either party ends it (it stays counted in the month it began); the other's node hears it as the
+    Undo of the party's own activity: the proposer's Offer, or the partner's Accept."""
+    partnership = opportunities_store.partnership_by_uuid(store, uuid)
+    me = local_actors.member_id(config, by["username"])
+    if partnership is None or me not in (partnership["proposer_id"], partnership["partner_id"]):
+        raise NotFound("No such partnership.")
+    if partnership["status"] != "active":
+        return partnership
+    other = partnership["partner_id"] if me == partnership["proposer_id"] else partnership["proposer_id"]
+    with store.transaction():
+        ended = opportunities_store.update_partnership(store, partnership["id"], {"status": "ended", "ended_at": now_iso()})
+        if not local_actors.is_local(config, other):
+            undone = _own_activity(store, partnership, me)
+            outbox.publish(store, config, {"type": "Undo", "object": undone, "to": [other]}, actor_id=me, recipients=[other])
+    return ended
+
+
+def _own_activity(store: Store, partnership: Mapping[str, Any], me: str) -> dict[str, Any]:
+    """What `me` sent about this partnership: the Offer (proposer) or the Accept of it (partner)."""
+    offer_id = partnership["offer_id"]
+    if me == partnership["proposer_id"]:
+        return {"id": offer_id, "type": "Offer", "actor": me}
+    row = store.db.execute("SELECT id FROM activities WHERE type = 'Accept' AND actor = ? AND object_id = ?",
+                           [me, offer_id]).fetchone()
+    return {"id": row[0] if row else offer_id, "type": "Accept", "actor": me, "object": offer_id}
+
+
+def receive_end(store: Store, offer_id: str, actor: str) -> str:
+    """The other party ended it: only they can (the proposer by undoing the Offer, the partner their Accept)."""
+    partnership = opportunities_store.partnership_by_offer(store, offer_id)
+    if partnership is None or actor not in (partnership["proposer_id"], partnership["partner_id"]):
+        return "not a party"
+    if partnership["status"] != "active":
+        return "not active"
+    opportunities_store.update_partnership(store, partnership["id"], {"status": "ended", "ended_at": now_iso()})
+    return "ended"
 
 
 def of_member(store: Store, config: Config, member: Mapping[str, Any]) -> list[dict[str, Any]]:

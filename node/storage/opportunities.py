@@ -120,6 +120,10 @@ def partnership_by_ap_id(store: Store, ap_id: str) -> dict[str, Any] | None:
     return _one(store, "partnerships", "ap_id = ?", [ap_id])
 
 
+def partnership_by_uuid(store: Store, uuid: str) -> dict[str, Any] | None:
+    return _one(store, "partnerships", "uuid = ?", [uuid])
+
+
 def partnership_by_offer(store: Store, offer_id: str) -> dict[str, Any] | None:
     return _one(store, "partnerships", "offer_id = ?", [offer_id])
 

@@ -264,6 +264,12 @@ def for_you_cards(request: web.Request, member: Mapping[str, Any]) -> list[dict[
 
 
 @login_required
+async def end_partnership(request: web.Request) -> web.Response:
+    partnerships_service.end(request.app[STORE], request.app[CONFIG], request.match_info["uuid"], by=request[USER])
+    raise _published(request, "/me/partnerships")
+
+
+@login_required
 async def my_partnerships(request: web.Request) -> web.Response:
     store, config = request.app[STORE], request.app[CONFIG]
     return render(request, "my_partnerships.html", {

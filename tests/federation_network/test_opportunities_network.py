@@ -93,6 +93,14 @@ async def test_a_mission_posted_in_charleroi_becomes_a_cross_border_partnership(
             "active", 1, f"{charleroi.url}/@nadia", f"{lille.url}/@louise")
         assert partnerships.monthly_counts(node.store, node.config) == [{"month": month, "started": 1, "cross_border": 1}]
 
+    # Louise ends it from Lille: both nodes mark it ended, and it stays counted in the month it began.
+    [mine] = partnerships.all_local(lille.store, lille.config)
+    partnerships.end(lille.store, lille.config, mine["uuid"], by=members_store.get_by_username(lille.store, "louise"))
+    lille.app[DELIVERY].wake()
+    await eventually(lambda: partnerships.all_local(charleroi.store, charleroi.config)[0]["status"] == "ended")
+    for node in (charleroi, lille):
+        assert partnerships.monthly_counts(node.store, node.config) == [{"month": month, "started": 1, "cross_border": 1}]
+
     # Withdrawal propagates: Lille's board drops it.
     late = await post(charleroi, "nadia", "--kind", "job", "--title", "Graphiste", "--skill", GRAPHIC_DESIGN)
     await eventually(lambda: copy_of(lille, late["id"]))

@@ -172,3 +172,15 @@ async def test_an_accept_from_someone_else_on_the_partners_server_starts_nothing
     accept = {"id": f"{attacker.actor}/accept/1", "type": "Accept", "actor": attacker.actor, "object": proposed["offer_id"]}
     assert await attacker.post(f"{charleroi.url}/inbox", accept) == 202
     await eventually(lambda: opportunities_store.partnership(charleroi.store, proposed["id"])["status"] == "active")
+    # Only a party ends it: Eve's Undo of an Accept naming the Offer changes nothing; Mallory's does.
+    undo = {"id": f"{eve}/undo/1", "type": "Undo", "actor": eve,
+            "object": {"id": f"{eve}/accept/1", "type": "Accept", "actor": eve, "object": proposed["offer_id"]}}
+    assert await attacker.post(f"{charleroi.url}/inbox", undo, key_id=f"{eve}#main-key") == 202
+    await eventually(lambda: settled(charleroi))
+    assert opportunities_store.partnership(charleroi.store, proposed["id"])["status"] == "active"
+    undo = {"id": f"{attacker.actor}/undo/1", "type": "Undo", "actor": attacker.actor,
+            "object": {"id": f"{attacker.actor}/accept/1", "type": "Accept", "actor": attacker.actor,
+                       "object": proposed["offer_id"]}}
+    assert await attacker.post(f"{charleroi.url}/inbox", undo) == 202
+    await eventually(lambda: opportunities_store.partnership(charleroi.store, proposed["id"])["status"] == "ended")
+    assert partnerships.monthly_counts(charleroi.store, charleroi.config)[0]["started"] == 1

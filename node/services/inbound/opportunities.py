@@ -6,7 +6,8 @@
   the poster and space it names must be on that origin too.
 - Delete(Page or its Tombstone) of such a copy, by the same actors.
 - Create(Note) replying to one of our opportunities, addressed to its poster alone: an answer.
-- Offer(Partnership) from a poster our member answered, and Accept(Offer) from the partner.
+- Offer(Partnership) from a poster our member answered, and Accept(Offer) from the partner;
+  Undo of either ends the partnership (only from the party who sent it).
 """
 
 from __future__ import annotations
@@ -103,3 +104,22 @@ async def on_accept(ctx: InboundContext) -> None:
     if ctx.object_id:
         outcome = partnerships.receive_accept(ctx.store, ctx.object_id, ctx.actor)
         log.info("partnership.accept", extra={"offer": ctx.object_id, "actor": ctx.actor, "outcome": outcome})
+
+
+@handler("Undo", "Offer")
+async def on_undo_offer(ctx: InboundContext) -> None:
+    """The proposer ends a partnership by undoing its Offer (the inbox checked the Offer is on its origin)."""
+    if ctx.object_id:
+        outcome = partnerships.receive_end(ctx.store, ctx.object_id, ctx.actor)
+        log.info("partnership.end", extra={"offer": ctx.object_id, "actor": ctx.actor, "outcome": outcome})
+
+
+@handler("Undo", "Accept")
+async def on_undo_accept(ctx: InboundContext) -> None:
+    """The partner ends it by undoing its Accept, which names the Offer."""
+    inner = ctx.object if isinstance(ctx.object, dict) else {}
+    offer = inner.get("object")
+    offer_id = offer.get("id") if isinstance(offer, dict) else offer
+    if isinstance(offer_id, str) and inner.get("actor") in (None, ctx.actor):
+        outcome = partnerships.receive_end(ctx.store, offer_id, ctx.actor)
+        log.info("partnership.end", extra={"offer": offer_id, "actor": ctx.actor, "outcome": outcome})
