@@ -1,6 +1,6 @@
 """Opportunities: jobs, internships, missions, requests and offers of help, posted by members.
 
-A member posts from their node; the space publishes Create/Update/Delete of the object to its
+A member posts from their node; the space publishes Create/Update of the object to its
 followers (public or network only, from the member's own visibility), in the same transaction
 as the change, so the network board of every follower shows it. Filling, withdrawing and
 expiring are Updates of `status`; only the origin (the space that published it, or the member
@@ -21,14 +21,12 @@ from node.errors import Gone, InvalidInput, NotFound, PermissionDenied
 from node.services import fields as check
 from node.services import local_actors, outbox, publication
 from node.services import opportunity_documents as documents
-from node.services.actor_documents import tombstone
 from node.services.catalogue import skill_filter
 from node.services.events import sanitise_html
 from node.services.skills import SkillIndex
 from node.services.space import COUNTRIES, members_may
 from node.storage import opportunities as store_mod
 from node.storage import space as space_store
-from node.storage import tombstones as tombstones_store
 from node.storage.db import Store
 from node.timeutil import now, now_iso
 
@@ -274,13 +272,6 @@ def close(store: Store, config: Config, uuid: str, skills: SkillIndex, *, status
     return found
 
 
-def delete(store: Store, config: Config, uuid: str, skills: SkillIndex, *, by: Mapping[str, Any] | None) -> None:
-    found = _managed(store, uuid, by)
-    with store.transaction():
-        tombstones_store.add(store, found["ap_id"], "Page")
-        found = store_mod.update(store, found["id"], {"deleted_at": now_iso()})
-        _publish(store, config, "Delete", found, skills)
-
 
 _DUE = "origin = 'local' AND status = 'open' AND deleted_at IS NULL AND expires_at <= ?"
 
@@ -300,14 +291,11 @@ def expire_due(store: Store, config: Config, skills: SkillIndex) -> int:
 
 
 def _publish(store: Store, config: Config, kind: str, found: Mapping[str, Any], skills: SkillIndex) -> None:
-    """Create/Update/Delete by the space to its followers; public ones also to the public collection."""
+    """Create/Update by the space to its followers; public ones also to the public collection."""
     space_id = local_actors.space_id(config)
     followers = f"{local_actors.collection_base(config, space_id)}/followers"
-    if kind == "Delete":
-        obj = tombstone(found["ap_id"], "Page", found["deleted_at"])
-    else:
-        obj = documents.to_ap(found, skills)
-        obj.pop("@context")
+    obj = documents.to_ap(found, skills)
+    obj.pop("@context")
     public = found["visibility"] == "public"
     activity = {"@context": documents.CONTEXT, "type": kind, "object": obj,
                 "to": [outbox.PUBLIC] if public else [followers], "cc": [followers] if public else []}
@@ -326,6 +314,7 @@ def save_remote(store: Store, parsed: Mapping[str, Any], skills: SkillIndex, *, 
                 published_by: str) -> dict[str, Any] | None:
     """Store or update a peer's opportunity (read by `opportunity_documents.from_ap`); None if unchanged."""
     row = clean({key: parsed[key] for key in EDITABLE if key in parsed}, skills, remote=True)
+    _choice(parsed["status"], STATUSES, field="status", required=True)
     row |= {key: parsed[key] for key in ("url", "status", "visibility", "poster_id", "poster_name", "space_id",
                                          "space_name", "country_of_space")}
     row["origin"] = origin

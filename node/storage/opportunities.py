@@ -68,9 +68,6 @@ def answer(store: Store, answer_id: int) -> dict[str, Any] | None:
     return _one(store, "opportunity_answers", "id = ?", [answer_id])
 
 
-def answer_by_note(store: Store, note_id: str) -> dict[str, Any] | None:
-    return _one(store, "opportunity_answers", "note_id = ?", [note_id])
-
 
 def answer_of(store: Store, opportunity_id: int, answerer_id: str) -> dict[str, Any] | None:
     return _one(store, "opportunity_answers", "opportunity_id = ? AND answerer_id = ?", [opportunity_id, answerer_id])
@@ -96,11 +93,6 @@ def answers(store: Store, opportunity_id: int) -> list[dict[str, Any]]:
     return list(store.db.query(
         "SELECT * FROM opportunity_answers WHERE opportunity_id = ? ORDER BY created_at, id", [opportunity_id]))
 
-
-def answers_sent_by(store: Store, answerer_id: str) -> list[dict[str, Any]]:
-    return list(store.db.query(
-        "SELECT * FROM opportunity_answers WHERE answerer_id = ? AND direction = 'sent' ORDER BY created_at DESC",
-        [answerer_id]))
 
 
 def recent_answers_from(store: Store, answerer_id: str, since: str) -> int:

@@ -1,7 +1,8 @@
 """Inbound activity handlers: one module per concern, each registering its handlers.
 
 `dispatch` looks up (activity type, object type), then (activity type, any).
-An activity nobody handles is stored and ignored, never an error.
+An activity nobody handles is stored and ignored, never an error; so is one whose handler
+returns False (it looked and found nothing for it: a Note that answers none of our opportunities).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class InboundContext:
         return None
 
 
-Handler = Callable[[InboundContext], Awaitable[None]]
+Handler = Callable[[InboundContext], Awaitable[bool | None]]
 _HANDLERS: dict[tuple[str, str | None], Handler] = {}
 _HANDLED_TYPES: set[str] = set()
 
@@ -103,5 +104,4 @@ async def dispatch(ctx: InboundContext) -> bool:
     found = _HANDLERS.get((activity_type, ctx.object_type)) or _HANDLERS.get((activity_type, None))
     if found is None:
         return False
-    await found(ctx)
-    return True
+    return await found(ctx) is not False

@@ -77,16 +77,19 @@ async def on_delete(ctx: InboundContext) -> None:
 
 
 @handler("Create", "Note")
-async def on_answer(ctx: InboundContext) -> None:
+async def on_answer(ctx: InboundContext) -> bool:
+    """An answer to one of our opportunities; any other Note is not for us (False: stored and ignored)."""
     note = ctx.object
-    if not isinstance(note, dict) or note.get("attributedTo") not in (None, ctx.actor):
-        return
-    if not local_actors.is_local(ctx.config, note.get("inReplyTo") or ""):
-        return  # a reply to something else: not for us
+    reply_to = note.get("inReplyTo") if isinstance(note, dict) else None
+    if not isinstance(reply_to, str) or not local_actors.is_local(ctx.config, reply_to):
+        return False
+    if note.get("attributedTo") not in (None, ctx.actor):
+        return False
     actor = await remote_actors.fetch_actor(ctx.store, ctx.fetch, ctx.actor)
     outcome = opportunity_answers.receive(ctx.store, ctx.config, ctx.activity, note, actor=actor,
                                           country=actor_country(actor["document"]))
-    log.info("opportunity.answer", extra={"opportunity": note.get("inReplyTo"), "actor": ctx.actor, "outcome": outcome})
+    log.info("opportunity.answer", extra={"opportunity": reply_to, "actor": ctx.actor, "outcome": outcome})
+    return True
 
 
 @handler("Offer", "Partnership")
