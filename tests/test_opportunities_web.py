@@ -7,6 +7,7 @@ import re
 import jsonschema
 import pytest
 
+from node.services import catalogue
 from node.services import opportunities as op
 from node.storage import members as members_store
 from node.storage import opportunities as opportunities_store
@@ -153,3 +154,18 @@ async def test_api_lists_public_ones_with_the_board_filters(node) -> None:
     for query, field in (({"kind": "gig"}, "kind"), ({"colour": "red"}, "colour"), ({"remote": "maybe"}, "remote")):
         async with http.get("/api/opportunities", params=query) as resp:
             assert resp.status == 400 and (await resp.json())["field"] == field
+
+
+async def test_a_request_lists_the_people_who_could_answer(node) -> None:
+    helper = add_member(node, "emile")
+    helper = members_store.update(node.store, helper["id"], visibility="network", skills_offered=[GRAPHIC_DESIGN],
+                                  display_name="Émile")
+    catalogue.index_local_member(node.store, node.config, helper)
+    nadia = await member_client(node)
+    await submit(nadia, "/opportunities/new", "/opportunities/new", FORM | {"kind": "request"})
+    async with nadia.get("/me/opportunities") as resp:
+        page = await resp.text()
+    assert "Émile" in page and "/@emile" in page
+    await submit(nadia, "/opportunities/new", "/opportunities/new", FORM | {"kind": "job", "title.fr": "Un job"})
+    found = [item for item in op.mine(node.store, members_store.get_by_username(node.store, "nadia"))]
+    assert [bool(op.who_could_answer(node.store, SKILLS, item, lang="fr", country="FR")) for item in found] == [False, True]

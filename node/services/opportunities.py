@@ -21,10 +21,11 @@ from node.errors import Gone, InvalidInput, NotFound, PermissionDenied
 from node.services import fields as check
 from node.services import local_actors, outbox, publication
 from node.services import opportunity_documents as documents
-from node.services.catalogue import skill_filter
+from node.services.catalogue import card, skill_filter
 from node.services.events import sanitise_html
 from node.services.skills import SkillIndex
 from node.services.space import COUNTRIES, members_may
+from node.storage import catalogue as catalogue_store
 from node.storage import opportunities as store_mod
 from node.storage import space as space_store
 from node.storage.db import Store
@@ -444,6 +445,17 @@ def is_cross_border(found: Mapping[str, Any], country: str) -> bool:
     """Posted from (or taking place in) another country than the reader's space."""
     places = {c for c in (found["country_of_space"], found["country"]) if c}
     return bool(country) and any(c != country for c in places)
+
+
+def who_could_answer(store: Store, skills: SkillIndex, found: Mapping[str, Any], *, lang: str, country: str,
+                     limit: int = 5) -> list[dict[str, Any]]:
+    """For a request for help: people of the catalogue (this space and the ones it follows) who offer
+    what it asks, across the border first; the catalogue's consent rules apply (members see network profiles)."""
+    if found["kind"] != "request" or not found["skills"]:
+        return []
+    rows, _total = catalogue_store.offering(store, found["skills"], exact=found["skills"], public_only=False, limit=limit,
+                                            exclude_actor=found["poster_id"], abroad_from=country)
+    return [card(row, skills, lang, country, set(found["skills"])) for row in rows]
 
 
 def local_counts(store: Store) -> dict[str, int]:

@@ -253,7 +253,9 @@ async def my_opportunities(request: web.Request) -> web.Response:
     store, user = request.app[STORE], request[USER]
     mine = _listed(request, service.mine(store, user))
     return render(request, "my_opportunities.html", {
-        "items": [item | {"answers": answers.for_poster(store, item)} for item in mine],
+        "items": [item | {"answers": answers.for_poster(store, item),
+                          "helpers": service.who_could_answer(store, request.app[SKILLS], item, lang=request[LANG],
+                                                              country=_country(request))} for item in mine],
         "for_you": for_you_cards(request, user),
     })
 
