@@ -131,6 +131,7 @@ def setup_routes(app: web.Application) -> None:
             web.post(OPPORTUNITY + "/close", opportunities.close),
             web.post(OPPORTUNITY + "/answer", opportunities.answer),
             web.post(OPPORTUNITY + "/answers", opportunities.decide),
+            web.post(r"/answers/{id:\d{1,12}}/reply", opportunities.reply),
             web.get("/me/opportunities", opportunities.my_opportunities, name="my_opportunities"),
             web.get("/me/partnerships", opportunities.my_partnerships, name="my_partnerships"),
             web.post(r"/me/partnerships/{uuid:[0-9a-f-]{36}}/end", opportunities.end_partnership),

@@ -109,6 +109,15 @@ async def test_only_the_poster_decides(node) -> None:
     await submit(louise, location, location + "/answer", {"message": "Je suis graphiste."})
     found = opportunities_store.get_by_uuid(node.store, location.rsplit("/", 1)[1])
     [answer] = opportunities_store.answers(node.store, found["id"])
+    status, _body, _location = await submit(nadia, "/me/opportunities", f"/answers/{answer['id']}/reply",
+                                            {"message": "Quand pouvez-vous commencer ?"})
+    assert status == 303
+    async with louise.get(location) as resp:
+        assert "Quand pouvez-vous commencer ?" in await resp.text()  # the answerer sees the thread
+    stranger = await member_client(node, "intruder")
+    status, _body, _location = await submit(stranger, "/me/opportunities", f"/answers/{answer['id']}/reply",
+                                            {"message": "Moi aussi"})
+    assert status == 404 and len(node.store.db.execute("SELECT * FROM answer_messages").fetchall()) == 1
     status, _body, _location = await submit(louise, "/me/opportunities", location + "/answers",
                                             {"decision": "accept", "answer": str(answer["id"])})
     assert status == 403 and node.store.db.execute("SELECT count(*) FROM partnerships").fetchone()[0] == 0

@@ -95,19 +95,68 @@ def receive(store: Store, config: Config, activity: Mapping[str, Any], note: Map
     since = (now() - RATE_WINDOW).isoformat(timespec="seconds")
     if opportunities_store.recent_answers_from(store, actor["id"], since) >= RATE_LIMIT:
         return "rate limited"
-    source = note.get("source") if isinstance(note.get("source"), dict) else {}
-    text = source.get("content") if isinstance(source.get("content"), str) else None  # type: ignore[union-attr]
-    if text is None:
-        text = _plain(note.get("content") if isinstance(note.get("content"), str) else "")
+    text = _text_of(note)
     existing = opportunities_store.answer_of(store, found["id"], actor["id"])
     if existing is not None and existing["note_id"] != note["id"]:
         return "duplicate"
     opportunities_store.upsert_answer(store, found["id"], actor["id"], {
         "direction": "received", "answerer_name": actor["name"] or actor["preferred_username"],
         "answerer_country": country, "answerer_space": actor.get("space", ""), "note_id": note["id"],
-        "message": text[:MAX_MESSAGE], "profile_url": note.get("url") if isinstance(note.get("url"), str) else "",
+        "message": text, "profile_url": note.get("url") if isinstance(note.get("url"), str) else "",
     })
     return "stored"
+
+
+def _parties(found: Mapping[str, Any], row: Mapping[str, Any]) -> tuple[str, str]:
+    return found["poster_id"], row["answerer_id"]
+
+
+def reply(store: Store, config: Config, answer_id: int, member: Mapping[str, Any], message: Any) -> dict[str, Any]:
+    """The poster or the answerer writes in the answer's thread: a Note to the other party alone."""
+    row = opportunities_store.answer(store, answer_id)
+    found = opportunities_store.get(store, row["opportunity_id"]) if row else None
+    me = local_actors.member_id(config, member["username"])
+    if row is None or found is None or me not in _parties(found, row):
+        raise NotFound("No such answer.")
+    text = check.text(message, field="message", max_len=MAX_MESSAGE, required=True, multiline=True)
+    poster, answerer = _parties(found, row)
+    other = answerer if me == poster else poster
+    note_id = f"{config.url}/answers/{uuid_mod.uuid4()}"
+    with store.transaction():
+        opportunities_store.add_message(store, row["id"], me, note_id, text)
+        if not local_actors.is_local(config, other):
+            note = {"id": note_id, "type": "Note", "attributedTo": me, "inReplyTo": row["note_id"], "to": [other],
+                    "content": paragraphs(text), "source": {"content": text, "mediaType": "text/plain"}}
+            outbox.publish(store, config, {"type": "Create", "object": note, "to": [other]}, actor_id=me, recipients=[other])
+    return row
+
+
+def receive_reply(store: Store, activity: Mapping[str, Any], note: Mapping[str, Any], actor: str) -> str:
+    """A message in the thread of an answer we hold, from the other party, to our member alone."""
+    row = opportunities_store.answer_by_note(store, note.get("inReplyTo") or "")
+    found = opportunities_store.get(store, row["opportunity_id"]) if row else None
+    if row is None or found is None:
+        return "no such thread"
+    poster, answerer = _parties(found, row)
+    if actor not in (poster, answerer):
+        return "not a party"
+    if not private_to(activity, note, answerer if actor == poster else poster):
+        return "not private"
+    if opportunities_store.add_message(store, row["id"], actor, note["id"], _text_of(note)):
+        return "stored"
+    return "duplicate"
+
+
+def _text_of(note: Mapping[str, Any]) -> str:
+    source = note.get("source") if isinstance(note.get("source"), dict) else {}
+    text = source.get("content") if isinstance(source.get("content"), str) else None  # type: ignore[union-attr]
+    if text is None:
+        text = _plain(note.get("content") if isinstance(note.get("content"), str) else "")
+    return text[:MAX_MESSAGE]
+
+
+def thread(store: Store, answer_id: int) -> list[dict[str, Any]]:
+    return opportunities_store.messages(store, answer_id)
 
 
 def for_poster(store: Store, found: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -85,6 +85,22 @@ def upsert_answer(store: Store, opportunity_id: int, answerer_id: str, fields: d
     return answer_of(store, opportunity_id, answerer_id)  # type: ignore[return-value]
 
 
+def answer_by_note(store: Store, note_id: str) -> dict[str, Any] | None:
+    return _one(store, "opportunity_answers", "note_id = ?", [note_id])
+
+
+def add_message(store: Store, answer_id: int, author_id: str, note_id: str, message: str) -> bool:
+    """One message of an answer's thread; False when that Note was already stored."""
+    cursor = store.conn.execute(
+        "INSERT OR IGNORE INTO answer_messages (answer_id, author_id, note_id, message, created_at) VALUES (?, ?, ?, ?, ?)",
+        [answer_id, author_id, note_id, message, now_iso()])
+    return cursor.rowcount == 1
+
+
+def messages(store: Store, answer_id: int) -> list[dict[str, Any]]:
+    return list(store.db.query("SELECT * FROM answer_messages WHERE answer_id = ? ORDER BY id", [answer_id]))
+
+
 def set_answer_status(store: Store, answer_id: int, status: str) -> None:
     store.db["opportunity_answers"].update(answer_id, {"status": status, "updated_at": now_iso()})
 

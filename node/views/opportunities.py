@@ -118,6 +118,7 @@ async def page(request: web.Request) -> web.Response:
     return render(request, "opportunity.html", {
         "item": _listed(request, [found])[0], "open": found["status"] == "open" and found["expires"] > now(),
         "can_manage": service.can_manage(user, found), "mine": mine,
+        "thread": answers.thread(request.app[STORE], mine["id"]) if mine else [],
         "is_poster": user is not None and found["poster_id"] == local_actors.member_id(request.app[CONFIG], user["username"]),
     })
 
@@ -233,6 +234,17 @@ async def answer(request: web.Request) -> web.Response:
 
 
 @login_required
+async def reply(request: web.Request) -> web.Response:
+    """A message in an answer's thread, from the poster (my opportunities) or the answerer (the opportunity's page)."""
+    form = await request.post()
+    row = answers.reply(request.app[STORE], request.app[CONFIG], int(request.match_info["id"]), request[USER],
+                        form_text(form, "message"))
+    found = store_mod.get(request.app[STORE], row["opportunity_id"])
+    mine = found["origin"] == "local" and found["poster_id"] == local_actors.member_id(request.app[CONFIG], request[USER]["username"])
+    raise _published(request, "/me/opportunities" if mine else f"/opportunities/{found['uuid']}#answer")
+
+
+@login_required
 async def decide(request: web.Request) -> web.Response:
     """The poster accepts (a partnership is proposed) or declines an answer."""
     uuid = request.match_info["uuid"]
@@ -253,7 +265,7 @@ async def my_opportunities(request: web.Request) -> web.Response:
     store, user = request.app[STORE], request[USER]
     mine = _listed(request, service.mine(store, user))
     return render(request, "my_opportunities.html", {
-        "items": [item | {"answers": answers.for_poster(store, item),
+        "items": [item | {"answers": [a | {"thread": answers.thread(store, a["id"])} for a in answers.for_poster(store, item)],
                           "helpers": service.who_could_answer(store, request.app[SKILLS], item, lang=request[LANG],
                                                               country=_country(request))} for item in mine],
         "for_you": for_you_cards(request, user),

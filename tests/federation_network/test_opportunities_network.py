@@ -78,8 +78,21 @@ async def test_a_mission_posted_in_charleroi_becomes_a_cross_border_partnership(
         f"{lille.url}/@louise", "Louise", "FR")
     assert received
 
-    # Nadia accepts: Offer to Louise, whose node accepts (she answered), and both record it, cross-border.
+    # They write to each other in the answer's thread, each from their own node, to the other alone.
     nadia = members_store.get_by_username(charleroi.store, "nadia")
+    opportunity_answers.reply(charleroi.store, charleroi.config, answer["id"], nadia, "Pouvez-vous commencer lundi ?")
+    charleroi.app[DELIVERY].wake()
+    [sent] = opportunities_store.answers(lille.store, copy["id"])
+    await eventually(lambda: opportunity_answers.thread(lille.store, sent["id"]))
+    opportunity_answers.reply(lille.store, lille.config, sent["id"], louise, "Oui, lundi.")
+    lille.app[DELIVERY].wake()
+    await eventually(lambda: len(opportunity_answers.thread(charleroi.store, answer["id"])) == 2)
+    assert [(m["author_id"], m["message"]) for m in opportunity_answers.thread(charleroi.store, answer["id"])] == [
+        (f"{charleroi.url}/@nadia", "Pouvez-vous commencer lundi ?"), (f"{lille.url}/@louise", "Oui, lundi.")]
+    assert [m["message"] for m in opportunity_answers.thread(lille.store, sent["id"])] == [
+        "Pouvez-vous commencer lundi ?", "Oui, lundi."]
+
+    # Nadia accepts: Offer to Louise, whose node accepts (she answered), and both record it, cross-border.
     proposed = partnerships.accept_answer(charleroi.store, charleroi.config, local["uuid"], answer["id"], by=nadia)
     assert proposed["status"] == "proposed"
     charleroi.app[DELIVERY].wake()

@@ -17,8 +17,10 @@ from tests.federation_network.attacker import start_attacker
 from tests.federation_network.helpers import eventually, follow, set_member, settled
 from tests.test_opportunities import GRAPHIC_DESIGN, SKILLS
 
+SECRET_REPLY = "Le budget total est de 4200 euros."
 SECRET = "Mon tarif est de 380 euros par jour, appelez-moi au 0470 12 34 56."
-TABLES = ("opportunities", "opportunity_answers", "partnerships", "activities", "deliveries", "members", "follows")
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+TABLES = ("opportunities", "opportunity_answers", "answer_messages", "partnerships", "activities", "deliveries", "members", "follows")
 
 
 def snapshot(node) -> dict[str, list]:
@@ -59,6 +61,9 @@ async def test_answers_and_partnerships_stay_private(node_factory) -> None:
     lille.app[DELIVERY].wake()
     [received] = await eventually(lambda: opportunities_store.answers(charleroi.store, found["id"]))
     assert received["message"] == SECRET
+    opportunity_answers.reply(charleroi.store, charleroi.config, received["id"], nadia, SECRET_REPLY)
+    charleroi.app[DELIVERY].wake()
+    await eventually(lambda: opportunity_answers.thread(lille.store, answer["id"]))
     partnerships.accept_answer(charleroi.store, charleroi.config, found["uuid"], received["id"], by=nadia)
     charleroi.app[DELIVERY].wake()
     await eventually(lambda: partnerships.all_local(lille.store, lille.config))
@@ -66,7 +71,7 @@ async def test_answers_and_partnerships_stay_private(node_factory) -> None:
     await eventually(lambda: partnerships.all_local(charleroi.store, charleroi.config)[0]["status"] == "active")
     await eventually(lambda: settled(charleroi, lille, tournai))
 
-    secrets = [SECRET, "380 euros", answer["note_id"], "/partnerships/"]
+    secrets = [SECRET, "380 euros", SECRET_REPLY, "4200", answer["note_id"], "/partnerships/"]
     for node in (charleroi, lille, tournai):
         paths = ["/", "/space/outbox", "/space/outbox?page=1", "/space/followers", "/@nadia", "/@nadia/outbox?page=1",
                  "/@louise", "/@louise/outbox?page=1", "/opportunities", "/opportunities.atom", "/api/opportunities",
@@ -78,7 +83,8 @@ async def test_answers_and_partnerships_stay_private(node_factory) -> None:
     # The third node never received either message: nothing of them in its inbox or tables.
     assert not tournai.store.db.execute("SELECT count(*) FROM opportunity_answers").fetchone()[0]
     assert not tournai.store.db.execute("SELECT count(*) FROM partnerships").fetchone()[0]
-    for secret in (SECRET, answer["note_id"], "\"type\": \"Partnership\""):
+    assert not tournai.store.db.execute("SELECT count(*) FROM answer_messages").fetchone()[0]
+    for secret in (SECRET, SECRET_REPLY, answer["note_id"], "\"type\": \"Partnership\""):
         assert not tournai.store.db.execute("SELECT count(*) FROM inbox WHERE document LIKE ?",
                                             [f"%{secret}%"]).fetchone()[0], secret
     assert not tournai.store.db.execute("SELECT count(*) FROM inbox WHERE type = 'Offer'").fetchone()[0]
@@ -164,6 +170,19 @@ async def test_an_accept_from_someone_else_on_the_partners_server_starts_nothing
     eve = f"{attacker.base}/users/eve"
     attacker.documents[eve] = attacker.actor_document(id=eve, preferredUsername="eve", inbox=f"{eve}/inbox", publicKey={
         "id": f"{eve}#main-key", "owner": eve, "publicKeyPem": keys.public_pem(attacker.key)})
+    # The answer's thread: Eve cannot write in it, nor Mallory publicly; Mallory to Nadia alone can.
+    def reply(actor: str, n: int, to: list[str]) -> dict:
+        return {"id": f"{actor}/reply/{n}", "type": "Create", "actor": actor, "to": to,
+                "object": {"id": f"{actor}/replies/{n}", "type": "Note", "attributedTo": actor, "to": to,
+                           "inReplyTo": answer["note_id"], "content": "Ça marche"}}
+    nadia_id = found["poster_id"]
+    assert await attacker.post(f"{charleroi.url}/inbox", reply(eve, 1, [nadia_id]), key_id=f"{eve}#main-key") == 202
+    assert await attacker.post(f"{charleroi.url}/inbox", reply(attacker.actor, 2, [nadia_id, PUBLIC])) == 202
+    await eventually(lambda: settled(charleroi))
+    assert opportunity_answers.thread(charleroi.store, answer["id"]) == []
+    assert await attacker.post(f"{charleroi.url}/inbox", reply(attacker.actor, 3, [nadia_id])) == 202
+    [message] = await eventually(lambda: opportunity_answers.thread(charleroi.store, answer["id"]))
+    assert (message["author_id"], message["message"]) == (attacker.actor, "Ça marche")
     accept = {"id": f"{eve}/accept/1", "type": "Accept", "actor": eve, "object": proposed["offer_id"]}
     assert await attacker.post(f"{charleroi.url}/inbox", accept, key_id=f"{eve}#main-key") == 202
     await eventually(lambda: settled(charleroi))

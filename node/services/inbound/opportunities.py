@@ -5,7 +5,8 @@
   or the poster; the inbox already checked that the object's id is on the sender's origin, and
   the poster and space it names must be on that origin too.
 - Delete(Page or its Tombstone) of such a copy, by the same actors.
-- Create(Note) replying to one of our opportunities, addressed to its poster alone: an answer.
+- Create(Note) replying to one of our opportunities, addressed to its poster alone: an answer;
+  one replying to an answer we hold, from the other party to ours alone: the thread that follows.
 - Offer(Partnership) from a poster our member answered, and Accept(Offer) from the partner;
   Undo of either ends the partnership (only from the party who sent it).
 """
@@ -81,9 +82,13 @@ async def on_answer(ctx: InboundContext) -> bool:
     """An answer to one of our opportunities; any other Note is not for us (False: stored and ignored)."""
     note = ctx.object
     reply_to = note.get("inReplyTo") if isinstance(note, dict) else None
-    if not isinstance(reply_to, str) or not local_actors.is_local(ctx.config, reply_to):
+    if not isinstance(reply_to, str) or note.get("attributedTo") not in (None, ctx.actor):
         return False
-    if note.get("attributedTo") not in (None, ctx.actor):
+    if opportunities_store.answer_by_note(ctx.store, reply_to) is not None:  # the thread that follows an answer
+        outcome = opportunity_answers.receive_reply(ctx.store, ctx.activity, note, ctx.actor)
+        log.info("opportunity.reply", extra={"answer": reply_to, "actor": ctx.actor, "outcome": outcome})
+        return True
+    if not local_actors.is_local(ctx.config, reply_to):
         return False
     actor = await remote_actors.fetch_actor(ctx.store, ctx.fetch, ctx.actor)
     outcome = opportunity_answers.receive(ctx.store, ctx.config, ctx.activity, note, actor=actor,
