@@ -7,20 +7,23 @@ node then marks it started too. Nothing else starts a partnership: an Offer that
 an answer our member sent to that poster, or an Accept from anyone but the partner, changes
 nothing. Cross-border means the parties' countries differ. Each node counts, per month in
 which they started, the partnerships one of its members is party to; an ended partnership
-stays counted in the month it began.
+stays counted in the month it began. The indicators `partnerships_started` and
+`cross_border_partnerships_started` read them from here.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid as uuid_mod
-from typing import Any, Mapping
+from datetime import datetime
+from typing import Any, Iterable, Mapping
 
 from node.config import Config
 from node.errors import NotFound
 from node.services import local_actors, outbox
 from node.services import opportunity_answers as answers
 from node.services import opportunity_documents as documents
+from node.services.indicators.registry import Period, Row, provides
 from node.storage import opportunities as opportunities_store
 from node.storage import space as space_store
 from node.storage.db import Store
@@ -158,6 +161,25 @@ def monthly_counts(store: Store, config: Config) -> list[dict[str, Any]]:
     """`[{"month": "2026-12", "started": n, "cross_border": m}]`: what the indicators read."""
     return [{"month": row["month"], "started": row["started"], "cross_border": row["cross_border"] or 0}
             for row in opportunities_store.monthly_counts(store, f"{config.url}/@")]
+
+
+def _started(store: Store, cross_border: bool) -> Iterable[Row]:
+    """Every row here has one of our members as a party (we only record those), counted in the month it
+    started (ended ones too), under this space's country."""
+    country = space_store.get(store)["country"]
+    extra = " AND cross_border = 1" if cross_border else ""
+    for ap_id, started in store.conn.execute(f"SELECT ap_id, started_at FROM partnerships WHERE started_at IS NOT NULL{extra}"):
+        yield started[:7], country, ap_id
+
+
+@provides("partnerships_started")
+def partnerships_started(store: Store, period: Period, now: datetime) -> Iterable[Row]:
+    return _started(store, cross_border=False)
+
+
+@provides("cross_border_partnerships_started")
+def cross_border_partnerships_started(store: Store, period: Period, now: datetime) -> Iterable[Row]:
+    return _started(store, cross_border=True)
 
 
 def view(partnership: Mapping[str, Any]) -> dict[str, Any]:

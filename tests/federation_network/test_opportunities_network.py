@@ -12,6 +12,7 @@ from io import StringIO
 from node.appkeys import DELIVERY
 from node.services import opportunities as op
 from node.services import opportunity_answers, partnerships
+from node.services.indicators.report import own_figures, parse_period
 from node.services.passwords import hash_password
 from node.services.skills import load_skill_index
 from node.storage import members as members_store
@@ -105,6 +106,9 @@ async def test_a_mission_posted_in_charleroi_becomes_a_cross_border_partnership(
         assert (row["status"], row["cross_border"], row["proposer_id"], row["partner_id"]) == (
             "active", 1, f"{charleroi.url}/@nadia", f"{lille.url}/@louise")
         assert partnerships.monthly_counts(node.store, node.config) == [{"month": month, "started": 1, "cross_border": 1}]
+        figures = {item["indicator"]: item for item in own_figures(node.store, parse_period(None, None))}
+        for key in ("partnerships_started", "cross_border_partnerships_started"):  # what the indicators read
+            assert (figures[key]["total"], figures[key]["monthly"]) == (1, [{"month": month, "value": 1}])
 
     # Louise ends it from Lille: both nodes mark it ended, and it stays counted in the month it began.
     [mine] = partnerships.all_local(lille.store, lille.config)

@@ -20,6 +20,7 @@ from federation.jsonld import COFFEE_CONTEXT
 from node.config import Config
 from node.errors import InvalidInput
 from node.services import local_actors
+from node.services import partnerships  # noqa: F401  (registers partnerships_started and its cross-border twin)
 from node.services.indicators import counting  # noqa: F401  (registers the built-in sources)
 from node.services.indicators.registry import Indicator, Period, counter, indicators
 from node.storage.db import Store
