@@ -44,7 +44,7 @@ async def test_the_indicators_page_draws_each_chart_with_its_data_table_in_fr_an
                     assert await figure.locator(f"[id='{labelled.split()[0]}']").count() == 1
                     assert await figure.locator("table.chart-data tbody tr").count() >= 1
                 progress = page.locator("progress")
-                assert await progress.count() == 5  # the COFFEE targets of indicators this node counts
+                assert await progress.count() == 6  # the COFFEE targets of indicators this node counts (partnerships too)
                 await page.screenshot(path=SHOTS / f"indicators-{lang}.png", full_page=True)
                 small = "moins de 3" if lang == "fr" else "minder dan 3"
                 assert small in await page.locator("#chart-people_reached_by_support-country").inner_text()
