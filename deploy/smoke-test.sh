@@ -10,7 +10,8 @@
 # Environment:
 #   COFFEE_ENGINE        docker or podman (default: the first one that answers, docker first)
 #   COFFEE_PYTHON_IMAGE  base image (default python:3.11-slim; see "Base image" below)
-#   COFFEE_IMAGE         tag to build (default localhost/coffee-node:smoke)
+#   COFFEE_IMAGE         tag to build and keep (default: localhost/coffee-node:smoke-PID, removed at the end,
+#                        so two runs at once never swap images under each other)
 #   COFFEE_SMOKE_KEEP=1  keep the containers and volumes for a look afterwards
 # Exit status: 0 passed, 1 failed (the containers' logs are printed), 77 cannot run here (no
 # engine that answers, or no base image): the reason is the last line on stderr.
@@ -25,7 +26,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-IMAGE=${COFFEE_IMAGE:-localhost/coffee-node:smoke}
+IMAGE=${COFFEE_IMAGE:-localhost/coffee-node:smoke-$$}
 PYTHON_IMAGE=${COFFEE_PYTHON_IMAGE:-python:3.11-slim}
 STANDIN_IMAGE=localhost/coffee-python-standin:3.11-bookworm
 RUN_ID="coffee-smoke-$$"
@@ -51,6 +52,7 @@ cleanup() {
     fi
     for name in "${CONTAINERS[@]}"; do "$ENGINE" rm -f "$name" >/dev/null 2>&1 || true; done
     for name in "${VOLUMES[@]}"; do "$ENGINE" volume rm -f "$name" >/dev/null 2>&1 || true; done
+    if [ -z "${COFFEE_IMAGE:-}" ] && [ -n "${ENGINE:-}" ]; then "$ENGINE" rmi -f "$IMAGE" >/dev/null 2>&1 || true; fi
 }
 
 pick_engine() {
