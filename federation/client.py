@@ -17,7 +17,7 @@ import ipaddress
 import json
 import socket
 import ssl
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,6 +25,7 @@ from email.message import Message
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -43,6 +44,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 _ERROR_SNIPPET = 200
 
+T = TypeVar("T")
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # IPv6 prefix that embeds an IPv4 address (RFC 6052 NAT64); ipaddress has no property for it.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -221,14 +223,14 @@ class FederationClient:
         The id is compared with `url`, or with the last redirect target: a server may
         move an object, but it cannot make us store a document under another id.
         """
-        final_url, document = await self._get(url, ACTIVITY_ACCEPT, is_activity_media_type, signer)
+        final_url, document = await self._get(url, ACTIVITY_ACCEPT, self._json_reader(url, is_activity_media_type), signer)
         if document.get("id") != final_url:
             raise FetchError(f"{url}: document id {document.get('id')!r} is not {final_url!r}")
         return document
 
     async def get_json(self, url: str, accept: str = "application/json") -> dict:
         """Unsigned GET of a JSON object (WebFinger, NodeInfo), with the same limits and guards."""
-        return (await self._get(url, accept, _is_json_media_type, None))[1]
+        return (await self._get(url, accept, self._json_reader(url, _is_json_media_type), None))[1]
 
     async def post_activity(self, inbox_url: str, body: bytes, *, signer: Signer) -> DeliveryResult:
         """Deliver `body` to an inbox, signed now. HTTP answers and network failures are returned, not raised.
@@ -251,10 +253,23 @@ class FederationClient:
         except (aiohttp.ClientError, TimeoutError) as exc:
             return DeliveryResult(status=0, error=_describe(exc))
 
+    async def get_media(self, url: str, *, max_bytes: int) -> bytes:
+        """Unsigned GET of a picture (another server's logo or photo): an image/* answer of at most
+        `max_bytes`, with the same deadline, redirect cap and private-address guard as every fetch."""
+        async def read(response: aiohttp.ClientResponse) -> bytes:
+            _check_status(response, url)
+            if not response.headers.get("Content-Type", "").lower().startswith("image/"):
+                raise FetchError(f"{url}: unexpected content type {response.content_type!r}")
+            if response.content_length is not None and response.content_length > max_bytes:
+                raise TooLargeError(f"{url}: body of {response.content_length} bytes exceeds {max_bytes}")
+            return await read_capped(response.content, max_bytes, f"{url}: body")
+
+        return (await self._get(url, "image/*", read, None))[1]
+
     async def _get(
-        self, url: str, accept: str, media_type_ok: Callable[[str], bool], signer: Signer | None
-    ) -> tuple[str, dict]:
-        """GET `url`, following redirects by hand; returns (final URL, JSON object)."""
+        self, url: str, accept: str, read: Callable[[aiohttp.ClientResponse], Awaitable[T]], signer: Signer | None
+    ) -> tuple[str, T]:
+        """GET `url`, following redirects by hand; returns (final URL, what `read` made of the answer)."""
         current_text, current = url, _parse_url(url)
         try:
             async with asyncio.timeout(self.settings.total_timeout):
@@ -266,7 +281,7 @@ class FederationClient:
                             self._check_redirect(current, target)
                             current_text, current = str(target), target
                             continue
-                        return current_text, await self._read_json(response, url, media_type_ok)
+                        return current_text, await read(response)
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             raise UnreachableError(f"{url}: {_describe(exc)}") from exc
         except aiohttp.ClientError as exc:
@@ -306,15 +321,13 @@ class FederationClient:
         if current.scheme == "https" and target.scheme == "http" and not self.settings.allow_private_network:
             raise FetchError(f"{current}: refusing redirect from https to {target}")
 
+    def _json_reader(self, url: str, media_type_ok: Callable[[str], bool]) -> Callable[[aiohttp.ClientResponse], Awaitable[dict]]:
+        return lambda response: self._read_json(response, url, media_type_ok)
+
     async def _read_json(
         self, response: aiohttp.ClientResponse, url: str, media_type_ok: Callable[[str], bool]
     ) -> dict:
-        if response.status == 410:
-            raise GoneError(f"{url}: gone (410)")
-        if response.status == 404:
-            raise NotFoundError(f"{url}: HTTP 404")
-        if not 200 <= response.status < 300:
-            raise FetchError(f"{url}: HTTP {response.status}")
+        _check_status(response, url)
         if not media_type_ok(response.headers.get("Content-Type", "")):
             raise FetchError(f"{url}: unexpected content type {response.content_type!r}")
         body = await self._read_capped(response, url)
@@ -331,6 +344,15 @@ class FederationClient:
         if response.content_length is not None and response.content_length > limit:
             raise TooLargeError(f"{url}: body of {response.content_length} bytes exceeds {limit}")
         return await read_capped(response.content, limit, f"{url}: body")
+
+
+def _check_status(response: aiohttp.ClientResponse, url: str) -> None:
+    if response.status == 410:
+        raise GoneError(f"{url}: gone (410)")
+    if response.status == 404:
+        raise NotFoundError(f"{url}: HTTP 404")
+    if not 200 <= response.status < 300:
+        raise FetchError(f"{url}: HTTP {response.status}")
 
 
 async def read_capped(content: aiohttp.StreamReader, limit: int, what: str = "body") -> bytes:

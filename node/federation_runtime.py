@@ -26,7 +26,7 @@ from node.services.inbound import load_handlers
 from node.storage import actors as actors_store
 from node.storage.db import Store
 from node.workers import (BackfillWorker, DeliveryWorker, DiscoveryWorker, EventAnnounceWorker, InboxWorker, MailWorker,
-                          OpportunityExpiryWorker, ReminderWorker)
+                          OpportunityExpiryWorker, PictureWorker, ReminderWorker)
 
 
 def client_settings(config: Config) -> ClientSettings:
@@ -101,7 +101,8 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         app[KEYS] = KnownKeys(store, KeyCache(fetch))
         app[RATE] = RateLimiter(config.inbox_rate, config.inbox_burst)
         delivery = DeliveryWorker(store, config, client)
-        inbox = InboxWorker(store, config, fetch, on_published=delivery.wake)
+        pictures = PictureWorker(store, config, client)
+        inbox = InboxWorker(store, config, fetch, on_published=lambda: (delivery.wake(), pictures.wake()))
         app[DELIVERY], app[INBOX_WORKER] = delivery, inbox
         discovery = DiscoveryWorker(store, config, client, fetch, on_published=delivery.wake)
         backfill = BackfillWorker(store, config, fetch, on_done=lambda _space: discovery.wake())
@@ -111,7 +112,8 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         workers = {"delivery": delivery, "inbox": inbox, "backfill": backfill, "discovery": discovery,
                    "event-announce": announce, "mail": mailer,
                    "reminders": ReminderWorker(store, config, on_queued=mailer.wake),
-                   "opportunity-expiry": OpportunityExpiryWorker(store, config, on_published=delivery.wake)}
+                   "opportunity-expiry": OpportunityExpiryWorker(store, config, on_published=delivery.wake),
+                   "pictures": pictures}
         app[WORKERS] = workers
         tasks = [asyncio.create_task(worker.run(), name=name) for name, worker in workers.items()]
         try:

@@ -95,6 +95,8 @@ def setup_routes(app: web.Application) -> None:
             web.post("/me/edit", profiles.edit_submit),
             web.get("/admin/space", space.admin_form, name="admin_space"),
             web.post("/admin/space", space.admin_submit),
+            web.post("/admin/space/pictures", space.pictures_submit),
+            web.post(r"/admin/space/pictures/{picture_id:\d+}/delete", space.picture_delete),
             web.get("/api/space", api.space, name="api_space"),
             web.get("/api/members", api.members, name="api_members"),
             web.get("/api/openapi.json", api.openapi, name="api_openapi"),

@@ -21,7 +21,8 @@ from federation.errors import FederationError
 from node.config import Config
 from node.delivery_policy import DEAD_DOMAIN_AFTER, MAX_ATTEMPTS, MAX_RETRY_AFTER, RETRYABLE_4XX, backoff
 from node.errors import CoffeeError
-from node.services import backfill, discovery, event_notices, events, home_feed, local_actors, mail, opportunities, outbox
+from node.services import (backfill, discovery, event_notices, events, home_feed, local_actors, mail, opportunities,
+                           outbox, remote_pictures)
 from node.services.inbound import InboundContext, dispatch
 from node.services.skills import load_skill_index
 from node.storage import activities as activities_store
@@ -300,6 +301,21 @@ class DiscoveryWorker(Worker):
         if self.config.trusted_spaces and await discovery.follow_trusted(self.store, self.config, self.client, self.fetch):
             self.on_published()
         return 0  # nothing queued: wait for the next period or wake-up
+
+
+class PictureWorker(Worker):
+    """Keeps the local copies of other spaces' logos and photos in line with their actor documents
+    (node.services.remote_pictures); woken after inbound activities (an Update of a space actor)."""
+
+    poll = 60.0
+
+    def __init__(self, store: Store, config: Config, client: FederationClient) -> None:
+        super().__init__()
+        self.store, self.config, self.client = store, config, client
+
+    async def run_once(self) -> int:
+        return await remote_pictures.sync_all(
+            self.store, self.config, lambda url: self.client.get_media(url, max_bytes=remote_pictures.MAX_BYTES))
 
 
 class EventAnnounceWorker(Worker):

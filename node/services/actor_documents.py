@@ -55,8 +55,17 @@ def hashtag(text: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words)[:64]
 
 
+def _image(base_url: str, picture: dict[str, Any], main_lang: str) -> dict[str, Any]:
+    return {"type": "Image", "mediaType": "image/webp", "url": f"{base_url}/media/{picture['file']}",
+            "name": pick(picture["alt_map"], main_lang), "nameMap": picture["alt_map"]}
+
+
 def space_document(config: Config, space: dict[str, Any], public_key_pem: str, *, main_lang: str,
-                   published: str) -> dict[str, Any]:
+                   published: str, pictures: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The space actor; its logo is the `icon`, its first photo the `image`, every photo an Image
+    attachment whose `name` is the alt text (how Mastodon and Mobilizon read them)."""
+    logos = [_image(config.url, p, main_lang) for p in pictures or [] if p["role"] == "logo"]
+    photos = [_image(config.url, p, main_lang) for p in pictures or [] if p["role"] == "photo"]
     actor_id = local_actors.space_id(config)
     description = space["description_map"]
     doc: dict[str, Any] = {
@@ -92,7 +101,9 @@ def space_document(config: Config, space: dict[str, Any], public_key_pem: str, *
                 _field("Website", _link(space["website"])) if space["website"] else None,
                 _field("Kind", html.escape(space["kind"])),
             ) if field
-        ],
+        ] + photos,
+        "icon": logos[0] if logos else None,
+        "image": photos[0] if photos else None,
     }
     if space["latitude"] is not None and space["longitude"] is not None:
         doc["location"] = {"type": "Place", "name": space["name"], "latitude": space["latitude"],

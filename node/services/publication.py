@@ -20,6 +20,7 @@ from node.services.follows import SPACE_ACTOR_TYPES
 from node.storage import activities as activities_store
 from node.storage import follows as follows_store
 from node.storage import members as members_store
+from node.storage import pictures as pictures_store
 from node.storage import space as space_store
 from node.storage import tombstones as tombstones_store
 from node.storage.db import Store
@@ -78,7 +79,7 @@ def federated_member(store: Store, config: Config, username: str, viewer_domain:
 def space_doc(store: Store, config: Config) -> dict[str, Any]:
     pem = local_actors.public_key_pem_for(store, config, local_actors.space_id(config))
     return actor_documents.space_document(config, space_store.get(store), pem, main_lang=main_language(store),
-                                          published=space_store.created_at(store))
+                                          published=space_store.created_at(store), pictures=pictures_store.own(store))
 
 
 def member_doc(store: Store, config: Config, member: dict[str, Any], label_for: Any) -> dict[str, Any]:

@@ -12,14 +12,15 @@ from markupsafe import Markup
 from multidict import MultiMapping
 
 from node import i18n
-from node.appkeys import CONFIG, LANG, SKILLS, STORE, USER
-from node.errors import CoffeeError
+from node.appkeys import CONFIG, DELIVERY, LANG, SKILLS, STORE, USER
+from node.errors import CoffeeError, NotFound
 from node.i18n import format_money, locale_for
 from node.render import render
 from node.services import fields as check
 from node.services import events as events_service
-from node.services import local_actors, profiles
+from node.services import local_actors, media, profiles, space_pictures
 from node.services import space as space_service
+from node.storage import pictures as pictures_store
 from node.views.directory import member_cards
 from node.views.events import listed
 from node.views.opportunities import for_you_cards
@@ -113,6 +114,34 @@ async def admin_submit(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/admin/space?saved=1")
 
 
+@admin_required
+async def pictures_submit(request: web.Request) -> web.Response:
+    """Upload a logo or a photo with its alt texts: refused whole (naming the field) or stored whole."""
+    form = await request.post()
+    role = form_text(form, "role")
+    store, config = request.app[STORE], request.app[CONFIG]
+    try:
+        upload = form.get(role) if role in space_pictures.ROLES else None
+        data = upload.file.read(media.MAX_UPLOAD_BYTES + 1) if isinstance(upload, web.FileField) else b""
+        alt = form_map(form, f"{role}_alt")
+        await space_pictures.add_picture(store, config, config.media_dir, role, data,
+                                         upload.content_type if isinstance(upload, web.FileField) else None, alt)
+    except CoffeeError as exc:
+        return _form_page(request, space_service.get_space(store), error=exc, status=exc.status)
+    request.app[DELIVERY].wake()
+    raise web.HTTPSeeOther("/admin/space?saved=1#pictures-title")
+
+
+@admin_required
+async def picture_delete(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    picture_id = int(request.match_info["picture_id"])
+    if not space_pictures.remove_picture(request.app[STORE], config, config.media_dir, picture_id):
+        raise NotFound("This picture does not exist.")
+    request.app[DELIVERY].wake()
+    raise web.HTTPSeeOther("/admin/space?saved=1#pictures-title")
+
+
 def _form_page(
     request: web.Request, values: dict[str, Any], *, error: CoffeeError | None = None, notice: bool = False, status: int = 200
 ) -> web.Response:
@@ -135,6 +164,9 @@ def _form_page(
         "error": error.translated(i18n.translations(lang).gettext) if error else None,
         "error_field": error.field if error else None,
         "notice": notice,
+        "pictures": space_pictures.shown(pictures_store.own(request.app[STORE]), lang),
+        "max_photos": space_pictures.MAX_PHOTOS,
+        "max_upload_mb": media.MAX_UPLOAD_BYTES // (1024 * 1024),
     }
     return render(request, "admin/space.html", context, status=status)
 
