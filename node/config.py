@@ -23,6 +23,10 @@ COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,29}$")
 
 
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
 @dataclass(frozen=True)
 class MailConfig:
     """`[mail]` in node.toml: the SMTP server the mail outbox sends through (absent: e-mail is off)."""
@@ -62,6 +66,8 @@ class Config:
     ca_file: Path | None = None        # extra CA bundle for outbound TLS (tests, private CAs)
     host_overrides: tuple[tuple[str, str], ...] = ()  # host -> IP for outbound fetches (tests only)
     mail: MailConfig | None = None     # [mail]; None: no e-mail is sent, the admin page says so
+    map_tile_url: str = OSM_TILES            # [map] tile_url: the network map's tile server ({z}/{x}/{y})
+    map_attribution: str = OSM_ATTRIBUTION   # [map] attribution: shown on the map, required by OSM's licence
 
     @property
     def db_path(self) -> Path:
@@ -103,6 +109,9 @@ class Config:
         if self.mail is not None and (not self.mail.host or "@" not in self.mail.sender
                                       or not 0 < self.mail.port < 65536 or any(c in self.mail.sender for c in "\r\n")):
             raise ConfigError("[mail] needs host, a valid port and from = an e-mail address")
+        if not re.fullmatch(r"https://[^\s\"'<>]+", self.map_tile_url) or not all(
+                part in self.map_tile_url for part in ("{z}", "{x}", "{y}")):
+            raise ConfigError("[map] tile_url must be an https URL with {z}, {x} and {y}")
         return self
 
 
@@ -142,6 +151,9 @@ def to_toml(config: Config) -> str:
         f"trusted_spaces = [{trusted}]\n"
         f"inbox_rate = {config.inbox_rate}\n"
         f"inbox_burst = {config.inbox_burst}\n"
+        "\n[map]\n"
+        f"tile_url = {q(config.map_tile_url)}\n"
+        f"attribution = {q(config.map_attribution)}\n"
         + (_mail_toml(config.mail, q) if config.mail else "")
     )
 
@@ -183,6 +195,7 @@ def load(data_dir: Path | str, env: dict[str, str] | None = None) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     node, server, fed = raw.get("node", {}), raw.get("server", {}), raw.get("federation", {})
+    tiles = raw.get("map", {})
     try:
         config = Config(
             data_dir=data_dir,
@@ -203,6 +216,8 @@ def load(data_dir: Path | str, env: dict[str, str] | None = None) -> Config:
             ca_file=Path(fed["ca_file"]) if fed.get("ca_file") else None,
             host_overrides=tuple((str(k), str(v)) for k, v in fed.get("host_overrides", {}).items()),
             mail=_mail(raw.get("mail"), data_dir),
+            map_tile_url=str(tiles.get("tile_url", OSM_TILES)),
+            map_attribution=str(tiles.get("attribution", OSM_ATTRIBUTION)),
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: missing setting {exc.args[0]!r} in [node]") from exc

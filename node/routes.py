@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from node.views import activitypub, admin_members, auth, discovery, health, inbox, invitations, ops, skills
-from node.views import api, directory, media, profiles, space
+from node.views import api, directory, media, network, profiles, space
 from node.views import calendars, events
 from node.views import federation_admin, home_feed, notifications, remote_interaction
 from node.views import catalogue
@@ -94,6 +94,9 @@ def setup_routes(app: web.Application) -> None:
             web.get("/me/edit", profiles.edit_form, name="profile_edit"),
             web.post("/me/edit", profiles.edit_submit),
             web.get("/admin/space", space.admin_form, name="admin_space"),
+            web.get("/map", network.map_page, name="map"),
+            web.get("/network", network.network_page, name="network"),
+            web.get("/spaces.geojson", network.spaces_geojson, name="spaces_geojson"),
             web.post("/admin/space", space.admin_submit),
             web.post("/admin/space/pictures", space.pictures_submit),
             web.post(r"/admin/space/pictures/{picture_id:\d+}/delete", space.picture_delete),

@@ -87,6 +87,8 @@ def space_document(config: Config, space: dict[str, Any], public_key_pem: str, *
         "published": published.replace("+00:00", "Z"),
         "updated": space["updated_at"].replace("+00:00", "Z"),  # receivers keep the newest version
         "country": space["country"],
+        "spaceKind": space["kind"],
+        "welcomesNetwork": bool(space["welcomes_network"]),
         "address": {
             "type": "PostalAddress",
             "streetAddress": space["street"],
