@@ -97,3 +97,29 @@ async def test_a_member_cannot_upload(node) -> None:
     async with http.post("/admin/space/pictures", data={"role": "logo"}, allow_redirects=False) as resp:
         assert resp.status in (403, 404, 303)
     assert stored(node) == []
+
+
+async def test_home_shows_the_pictures_the_strip_and_sharing_tags_in_the_pages_language(node, admin) -> None:
+    assert (await upload(admin, node, "logo", png_bytes(300, 200), "Logo", "image/png"))[0] == 303
+    assert (await upload(admin, node, "photo", png_bytes(300, 200), "Open space", "image/png"))[0] == 303
+    rows = stored(node)
+    async with admin.get("/lang/nl", allow_redirects=False):
+        pass
+    async with admin.get("/") as resp:
+        html = await resp.text()
+    assert f'src="/media/{rows[0]["file"]}" alt="Logo (nl)"' in html
+    assert f'src="/media/{rows[1]["file"]}" alt="Open space (nl)"' in html
+    assert '<meta property="og:locale" content="nl_FR">' in html
+    assert f'<meta property="og:image" content="{node.url}/media/{rows[1]["file"]}">' in html
+    assert '<meta property="og:image:alt" content="Open space (nl)">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+    assert 'class="network-strip"' in html and "/network" in html
+
+
+async def test_profile_pages_have_sharing_tags(node) -> None:
+    add_member(node, "alice")
+    node.store.db.execute("UPDATE members SET visibility = 'public', display_name = 'Alice Martin' WHERE username = 'alice'")
+    async with node.client().get("/@alice") as resp:
+        html = await resp.text()
+    assert '<meta property="og:title" content="Alice Martin">' in html
+    assert f'<meta property="og:url" content="{node.url}/@alice">' in html

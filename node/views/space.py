@@ -13,14 +13,18 @@ from multidict import MultiMapping
 
 from node import i18n
 from node.appkeys import CONFIG, DELIVERY, LANG, SKILLS, STORE, USER
+from node.config import Config
 from node.errors import CoffeeError, NotFound
 from node.i18n import format_money, locale_for
 from node.render import render
 from node.services import fields as check
 from node.services import events as events_service
-from node.services import local_actors, media, profiles, space_pictures
+from node.services import local_actors, media, network_map, profiles, space_pictures
 from node.services import space as space_service
+from node.storage import catalogue as catalogue_store
 from node.storage import pictures as pictures_store
+from node.storage.db import Store
+from node.timeutil import now
 from node.views.directory import member_cards
 from node.views.events import listed
 from node.views.opportunities import for_you_cards
@@ -53,10 +57,26 @@ async def home(request: web.Request) -> web.Response:
         "members_total": total,
         "events": listed(events_service.upcoming(store, local_actors.space_id(request.app[CONFIG]), limit=HOME_EVENTS),
                          lang),
+        "pictures": space_pictures.shown(pictures_store.own(store), lang),
+        "network_events": listed(events_service.find_events(
+            store, events_service.AgendaFilters(start_from=now(), cross_border=True), per_page=HOME_EVENTS).items, lang),
+        "strip": network_strip(store, request.app[CONFIG], lang),
         # "<" escaped so that no text in the document can close the script element.
         "json_ld": Markup(json_ld.replace("<", "\\u003c")),
     }
     return render(request, "home.html", context)
+
+
+def network_strip(store: Store, config: Config, lang: str) -> dict[str, int]:
+    """How many spaces this node knows, people in its catalogue, events this month (the home page's strip)."""
+    _first, start, end = events_service.month_bounds(None, events_service.default_timezone(config.country))
+    people = catalogue_store.counts(store)
+    return {
+        "spaces": len(network_map.spaces(store, config, lang)),
+        "people": people["local"] + people["remote"],
+        "events": events_service.find_events(store, events_service.AgendaFilters(start_from=start, until=end),
+                                             per_page=1).total,
+    }
 
 
 def _osm_url(space: dict[str, Any]) -> str | None:
