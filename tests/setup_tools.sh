@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests drive besides Python packages: Debian's Chromium (browser test),
-# the npm packages of the Fedify peer and the virtualenv of the bovine peer (interop tests).
+# the npm packages of the Fedify peer and of axe-core and the virtualenv of the bovine peer (interop tests).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if ! command -v chromium >/dev/null 2>&1; then
@@ -8,7 +8,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi
-if [ -f "$here/interop/package.json" ] && [ ! -d "$here/interop/node_modules" ]; then
+# (again when axe-core, the accessibility checker the browser test injects, is missing)
+if [ -f "$here/interop/package.json" ] && [ ! -f "$here/interop/node_modules/axe-core/axe.min.js" ]; then
   (cd "$here/interop" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 # The second independent peer, bovine (Python), in a virtualenv of its own: its pinned cryptography
