@@ -17,7 +17,7 @@ from node.sessions import Session, SessionCodec
 from node.storage.db import Store
 
 if TYPE_CHECKING:
-    from node.workers import BackfillWorker, DeliveryWorker, DiscoveryWorker, InboxWorker, MailWorker, Worker
+    from node.workers import BackfillWorker, DeliveryWorker, DiscoveryWorker, InboxWorker, MailWorker, PictureWorker, Worker
 
 CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
@@ -37,6 +37,7 @@ BACKFILL: web.AppKey[BackfillWorker] = web.AppKey("backfill")  # the catalogue's
 DISCOVERY: web.AppKey[DiscoveryWorker] = web.AppKey("discovery")
 WORKERS: web.AppKey[dict[str, Worker]] = web.AppKey("workers")  # every background loop, by name
 MAIL: web.AppKey[MailWorker] = web.AppKey("mail")  # the mail outbox; views wake it after queueing
+PICTURES: web.AppKey[PictureWorker] = web.AppKey("pictures")  # other spaces' logos and photos, cached
 
 # Per-request state, set by the middlewares.
 LANG = web.RequestKey("lang", str)

@@ -17,8 +17,8 @@ from federation.keyfetch import KeyCache, signed_fetcher
 from federation.keys import load_public
 from federation.types import PublicKeyInfo
 from node import __version__
-from node.appkeys import (BACKFILL, CLIENT, CONFIG, DELIVERY, DISCOVERY, FETCH, INBOX_WORKER, KEYS, MAIL, RATE, STORE,
-                          WORKERS)
+from node.appkeys import (BACKFILL, CLIENT, CONFIG, DELIVERY, DISCOVERY, FETCH, INBOX_WORKER, KEYS, MAIL, PICTURES, RATE,
+                          STORE, WORKERS)
 from node.config import Config
 from node.ratelimit import RateLimiter
 from node.services import local_actors
@@ -106,7 +106,7 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         app[DELIVERY], app[INBOX_WORKER] = delivery, inbox
         discovery = DiscoveryWorker(store, config, client, fetch, on_published=delivery.wake)
         backfill = BackfillWorker(store, config, fetch, on_done=lambda _space: discovery.wake())
-        app[BACKFILL], app[DISCOVERY] = backfill, discovery
+        app[BACKFILL], app[DISCOVERY], app[PICTURES] = backfill, discovery, pictures
         announce = EventAnnounceWorker(store, config, on_published=delivery.wake)
         app[MAIL] = mailer = MailWorker(store, config)
         workers = {"delivery": delivery, "inbox": inbox, "backfill": backfill, "discovery": discovery,

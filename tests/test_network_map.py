@@ -9,6 +9,7 @@ from node.errors import InvalidInput
 from node.services import network_map
 from node.services import space as space_service
 from node.storage import actors as actors_store
+from node.storage import catalogue as catalogue_store
 from node.storage import follows as follows_store
 from tests.federation_network.helpers import eventually, follow
 
@@ -63,6 +64,18 @@ async def test_map_lists_every_space_by_country_and_filters(node) -> None:
         html = await resp.text()
     assert "ESCO Tournai" in html and "Gent Hub" not in html and 'data-id="https://esco.example/"' in html
     assert f'data-id="{node.url}/"' not in html
+
+
+async def test_a_discovered_space_is_placed_from_the_document_discovery_fetched(node) -> None:
+    catalogue_store.put_discovered(node.store, {
+        "id": "https://gent.example/", "name": "Gent Hub", "country": "BE", "city": "Gent", "via": "https://esco.example/",
+        "document": {"id": "https://gent.example/", "type": "Organization", "name": "Gent Hub", "spaceKind": "coworking",
+                     "location": {"type": "Place", "latitude": 51.05, "longitude": 3.72}}})
+    entry = next(e for e in network_map.spaces(node.store, node.config, "nl") if e["id"] == "https://gent.example/")
+    assert (entry["relation"], entry["latitude"], entry["longitude"], entry["kind"]) == ("discovered", 51.05, 3.72, "coworking")
+    async with node.client().get("/spaces.geojson") as resp:
+        names = [f["properties"]["name"] for f in geojson.loads(await resp.text())["features"]]
+    assert "Gent Hub" in names
 
 
 def test_coordinates_out_of_range_are_refused_at_the_form(node) -> None:

@@ -136,7 +136,8 @@ async def _space_row(fetch: Fetch, actor_id: str, via: str) -> dict[str, Any] | 
     if doc.get("type") not in SPACE_TYPES:
         return None
     facts = catalogue.space_facts(doc)
-    return {"id": actor_id, "name": facts["name"], "country": facts["country"], "city": facts["city"], "via": via}
+    return {"id": actor_id, "name": facts["name"], "country": facts["country"], "city": facts["city"], "via": via,
+            "document": doc}  # for the map: its place, kind and pictures
 
 
 def suggestions(store: Store, config: Config) -> list[dict[str, Any]]:

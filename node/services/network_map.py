@@ -85,8 +85,8 @@ def spaces(store: Store, config: Config, lang: str) -> list[dict[str, Any]]:
     for row in catalogue_store.discovered(store):
         if row["id"] not in seen:
             seen.add(row["id"])
-            found.append(remote(row["id"], catalogue.space_document(store, row["id"]), "discovered",
-                                logos.get(row["id"]), lang, fallback=row))
+            doc = catalogue.space_document(store, row["id"]) or row["document"]
+            found.append(remote(row["id"], doc, "discovered", logos.get(row["id"]), lang, fallback=row))
     return found
 
 

@@ -20,6 +20,7 @@ from federation.errors import FederationError
 from node.config import Config
 from node.errors import CoffeeError
 from node.services import catalogue, media
+from node.storage import catalogue as catalogue_store
 from node.storage import pictures as pictures_store
 from node.storage.db import Store
 
@@ -72,18 +73,24 @@ def _picture(value: Any) -> dict[str, Any] | None:
     return {"source_url": url, "alt_map": alt}
 
 
-def known_spaces(store: Store, config: Config) -> list[str]:
-    """The remote spaces whose pictures we keep: followed and discovered ones."""
-    discovered = [row[0] for row in store.conn.execute("SELECT id FROM discovered_spaces")]
-    return list(dict.fromkeys([*catalogue.followed_spaces(store, config), *discovered]))
+def known_spaces(store: Store, config: Config) -> dict[str, dict[str, Any]]:
+    """The remote spaces whose pictures we keep, followed and discovered: {id: its actor document}."""
+    found = {space_id: catalogue.space_document(store, space_id) for space_id in catalogue.followed_spaces(store, config)}
+    for row in catalogue_store.discovered(store):
+        found.setdefault(row["id"], catalogue.space_document(store, row["id"]) or row["document"])
+    return found
 
 
 async def sync_all(store: Store, config: Config, fetch_media: FetchMedia) -> int:
-    """Bring every known space's cached pictures in line with its stored document; changes made."""
+    """Bring every known space's cached pictures in line with its stored document; changes made.
+    The pictures of a space no longer known (unfollowed, no longer discovered) are deleted."""
+    known = known_spaces(store, config)
     changes = 0
-    for space_id in known_spaces(store, config):
-        changes += await sync_space(store, config.media_dir, fetch_media, space_id,
-                                    catalogue.space_document(store, space_id))
+    for space_id in pictures_store.cached_spaces(store):
+        if space_id not in known:
+            changes += await sync_space(store, config.media_dir, fetch_media, space_id, {})
+    for space_id, doc in known.items():
+        changes += await sync_space(store, config.media_dir, fetch_media, space_id, doc)
     return changes
 
 
@@ -120,7 +127,3 @@ async def _fetch(media_dir: Path, fetch_media: FetchMedia, url: str, role: str) 
         log.info("pictures.skipped", extra={"url": url, "reason": f"{type(exc).__name__}: {exc}"[:300]})
         return None
 
-
-def for_spaces(store: Store) -> dict[str, dict[str, Any]]:
-    """{space id: its cached logo row}: what cards and the map show beside each remote space."""
-    return pictures_store.cached_logos(store)

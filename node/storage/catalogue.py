@@ -414,7 +414,7 @@ def delete_job(store: Store, space_id: str) -> None:
 
 
 def put_discovered(store: Store, row: dict[str, Any]) -> None:
-    store.db["discovered_spaces"].upsert(row | {"discovered_at": now_iso()}, pk="id")
+    store.db["discovered_spaces"].upsert(encode(row, ("document",)) | {"discovered_at": now_iso()}, pk="id")
 
 
 def forget_discovered(store: Store, ids: list[str]) -> None:
@@ -422,4 +422,5 @@ def forget_discovered(store: Store, ids: list[str]) -> None:
 
 
 def discovered(store: Store) -> list[dict[str, Any]]:
-    return list(store.db.query("SELECT * FROM discovered_spaces ORDER BY country, name COLLATE NOCASE"))
+    rows = store.db.query("SELECT * FROM discovered_spaces ORDER BY country, name COLLATE NOCASE")
+    return [decode(dict(row), ("document",)) for row in rows]  # type: ignore[misc]

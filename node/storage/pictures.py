@@ -36,6 +36,10 @@ def cached(store: Store, space_id: str) -> list[dict[str, Any]]:
     return [jsonrow.decode(dict(row), JSON_FIELDS) for row in rows]  # type: ignore[misc]
 
 
+def cached_spaces(store: Store) -> list[str]:
+    return [row[0] for row in store.conn.execute("SELECT DISTINCT space_id FROM remote_pictures")]
+
+
 def cached_logos(store: Store) -> dict[str, dict[str, Any]]:
     """The cached logo of every remote space that has one: {space id: row}."""
     rows = store.db.query("SELECT * FROM remote_pictures WHERE role = 'logo' AND file IS NOT NULL")

@@ -9,11 +9,11 @@ from aiohttp import web
 from PIL import Image
 
 from federation.client import ClientSettings, FederationClient
-from node.appkeys import DELIVERY
-from node.services import remote_pictures, space_pictures
+from node.appkeys import DELIVERY, PICTURES
+from node.services import catalogue, remote_pictures, space_pictures
 from node.storage import pictures as pictures_store
 from node.storage.db import memory
-from tests.federation_network.helpers import eventually, follow
+from tests.federation_network.helpers import cli, eventually, follow
 from tests.nodes import bind_socket
 
 
@@ -62,6 +62,13 @@ async def test_a_changed_logo_reaches_followers_and_replaces_their_cached_copy(n
     assert colour_of(lille.config.media_dir / second["file"])[2] > 150
     assert not first_file.exists()
     assert len(pictures_store.cached(lille.store, tournai_id)) == 1
+
+    # When Lille stops following Tournai, its copy goes too (the picture worker runs once, explicitly)
+    assert await cli("unfollow", str(lille.config.data_dir), tournai_id) == 0
+    await eventually(lambda: not catalogue.followed_spaces(lille.store, lille.config))
+    await lille.app[PICTURES].run_once()
+    assert pictures_store.cached(lille.store, tournai_id) == []
+    assert not (lille.config.media_dir / second["file"]).exists()
 
 
 async def test_huge_slow_or_private_pictures_are_skipped(tmp_path, monkeypatch) -> None:

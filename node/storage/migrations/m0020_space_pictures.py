@@ -6,6 +6,9 @@ pictures other spaces publish (`icon`, `image`, Image attachments): fetched once
 source URL, re-encoded, served from `media/`; `file` is NULL when the picture was
 skipped (too large, too slow, a private address, not a picture), so pages show the
 space's initials and the fetch is not retried in a loop.
+
+`discovered_spaces.document` keeps the actor document discovery fetched, so the map can place a
+discovered space (its `location`) and show its cached logo without fetching it again.
 """
 
 import sqlite_utils
@@ -32,5 +35,7 @@ def migrate(db: sqlite_utils.Database) -> None:
             fetched_at TEXT NOT NULL,
             PRIMARY KEY (space_id, source_url)
         );
+
+        ALTER TABLE discovered_spaces ADD COLUMN document TEXT NOT NULL DEFAULT '{}';
         """
     )
