@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
 
+from node.services import events as events_service
 from tests.profiles_web import invalid_field, png_bytes, post_form
 from tests.test_media import jpeg_with_gps
 from tests.web import add_member, login
@@ -123,3 +125,18 @@ async def test_profile_pages_have_sharing_tags(node) -> None:
         html = await resp.text()
     assert '<meta property="og:title" content="Alice Martin">' in html
     assert f'<meta property="og:url" content="{node.url}/@alice">' in html
+
+
+async def test_event_pages_have_sharing_tags_in_the_pages_language(node) -> None:
+    start = (datetime.now(UTC) + timedelta(days=5)).strftime("%Y-%m-%dT18:00")
+    event = events_service.create_event(node.store, node.config, {
+        "name": {"fr": "Atelier vélo", "nl": "Fietsatelier"}, "description": {"fr": "Réparons ensemble.", "nl": "Samen herstellen."},
+        "timezone": "Europe/Brussels", "start": start, "end": start.replace("T18:00", "T20:00")}, by=None)
+    http = node.client()
+    async with http.get("/lang/nl", allow_redirects=False):
+        pass
+    async with http.get(f"/events/{event['uuid']}") as resp:
+        html = await resp.text()
+    assert '<meta property="og:title" content="Fietsatelier">' in html
+    assert '<meta property="og:type" content="article">' in html and 'content="nl_FR"' in html
+    assert '<meta property="og:description" content="Samen herstellen.">' in html
