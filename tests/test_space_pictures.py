@@ -11,17 +11,10 @@ from PIL import Image
 from node.services import events as events_service
 from tests.profiles_web import invalid_field, png_bytes, post_form
 from tests.test_media import jpeg_with_gps
+from tests.test_space import admin  # noqa: F401  (the signed-in admin's session, a fixture)
 from tests.web import add_member, login
 
 ACCEPT_AP = {"Accept": "application/activity+json"}
-
-
-@pytest.fixture
-async def admin(node):
-    add_member(node, "boss", role="admin")
-    http = node.client()
-    assert await login(http, "boss") == 303
-    return http
 
 
 def alts(role: str, node, text: str) -> list[tuple[str, str]]:
@@ -96,9 +89,11 @@ async def test_a_member_cannot_upload(node) -> None:
     add_member(node, "alice")
     http = node.client()
     assert await login(http, "alice") == 303
-    async with http.post("/admin/space/pictures", data={"role": "logo"}, allow_redirects=False) as resp:
-        assert resp.status in (403, 404, 303)
-    assert stored(node) == []
+    fields = [("role", "logo"), ("logo", ("logo.png", png_bytes(300, 200), "image/png")),
+              *alts("logo", node, "Not mine")]
+    status, _, _ = await post_form(http, "/me/edit", "/admin/space/pictures", fields)
+    assert status == 403
+    assert stored(node) == [] and media_files(node) == set()
 
 
 async def test_home_shows_the_pictures_the_strip_and_sharing_tags_in_the_pages_language(node, admin) -> None:
