@@ -66,7 +66,7 @@ class Config:
     ca_file: Path | None = None        # extra CA bundle for outbound TLS (tests, private CAs)
     host_overrides: tuple[tuple[str, str], ...] = ()  # host -> IP for outbound fetches (tests only)
     mail: MailConfig | None = None     # [mail]; None: no e-mail is sent, the admin page says so
-    map_tile_url: str = OSM_TILES            # [map] tile_url: the network map's tile server ({z}/{x}/{y})
+    map_tile_url: str = OSM_TILES            # [map] tiles: the network map's tile server ({z}/{x}/{y})
     map_attribution: str = OSM_ATTRIBUTION   # [map] attribution: shown on the map, required by OSM's licence
 
     @property
@@ -111,7 +111,7 @@ class Config:
             raise ConfigError("[mail] needs host, a valid port and from = an e-mail address")
         if not re.fullmatch(r"https://[^\s\"'<>]+", self.map_tile_url) or not all(
                 part in self.map_tile_url for part in ("{z}", "{x}", "{y}")):
-            raise ConfigError("[map] tile_url must be an https URL with {z}, {x} and {y}")
+            raise ConfigError("[map] tiles must be an https URL with {z}, {x} and {y}")
         return self
 
 
@@ -152,7 +152,7 @@ def to_toml(config: Config) -> str:
         f"inbox_rate = {config.inbox_rate}\n"
         f"inbox_burst = {config.inbox_burst}\n"
         "\n[map]\n"
-        f"tile_url = {q(config.map_tile_url)}\n"
+        f"tiles = {q(config.map_tile_url)}\n"
         f"attribution = {q(config.map_attribution)}\n"
         + (_mail_toml(config.mail, q) if config.mail else "")
     )
@@ -216,7 +216,7 @@ def load(data_dir: Path | str, env: dict[str, str] | None = None) -> Config:
             ca_file=Path(fed["ca_file"]) if fed.get("ca_file") else None,
             host_overrides=tuple((str(k), str(v)) for k, v in fed.get("host_overrides", {}).items()),
             mail=_mail(raw.get("mail"), data_dir),
-            map_tile_url=str(tiles.get("tile_url", OSM_TILES)),
+            map_tile_url=str(tiles.get("tiles", OSM_TILES)),
             map_attribution=str(tiles.get("attribution", OSM_ATTRIBUTION)),
         )
     except KeyError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import geojson
 import pytest
 
+from node import config as config_mod
 from node.errors import InvalidInput
 from node.services import network_map
 from node.services import space as space_service
@@ -92,3 +93,14 @@ async def test_followed_space_is_on_the_map_with_its_place(node_factory) -> None
     entry = await eventually(lambda: next((e for e in network_map.spaces(lille.store, lille.config, "fr")
                                            if e["id"] == f"{tournai.url}/"), None))
     assert (entry["latitude"], entry["longitude"], entry["kind"]) == (50.6056, 3.3889, "fablab")
+
+
+def test_the_tile_server_is_configurable_and_checked(tmp_path) -> None:
+    base = config_mod.Config(data_dir=tmp_path, url="https://a.example", name="A", slug="a", country="BE", city="")
+    (tmp_path / "node.toml").write_text(config_mod.to_toml(base).replace(
+        config_mod.OSM_TILES, "https://tiles.example/{z}/{x}/{y}.png"), encoding="utf-8")
+    assert config_mod.load(tmp_path, env={}).map_tile_url == "https://tiles.example/{z}/{x}/{y}.png"
+    (tmp_path / "node.toml").write_text(config_mod.to_toml(base).replace(
+        config_mod.OSM_TILES, "javascript:alert(1)"), encoding="utf-8")
+    with pytest.raises(config_mod.ConfigError, match="tiles"):
+        config_mod.load(tmp_path, env={})
