@@ -146,14 +146,16 @@ def to_toml(config: Config) -> str:
         f"host = {q(config.host)}\n"
         f"port = {config.port}\n"
         f"log_format = {q(config.log_format)}\n"
+        "\n[map]\n"
+        f"tiles = {q(config.map_tile_url)}\n"
+        f"attribution = {q(config.map_attribution)}\n"
+        # [federation] right after [map], [mail] (optional) last: tests append ca_file and host_overrides
+        # to a node.toml written without [mail], so they land in [federation]
         "\n[federation]\n"
         f"manual_approval = {str(config.manual_approval).lower()}\n"
         f"trusted_spaces = [{trusted}]\n"
         f"inbox_rate = {config.inbox_rate}\n"
         f"inbox_burst = {config.inbox_burst}\n"
-        "\n[map]\n"
-        f"tiles = {q(config.map_tile_url)}\n"
-        f"attribution = {q(config.map_attribution)}\n"
         + (_mail_toml(config.mail, q) if config.mail else "")
     )
 
