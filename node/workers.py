@@ -317,6 +317,9 @@ class PictureWorker(Worker):
         return await remote_pictures.sync_all(
             self.store, self.config, lambda url: self.client.get_media(url, max_bytes=remote_pictures.MAX_BYTES))
 
+    def has_due_work(self) -> bool:
+        return remote_pictures.pending(self.store, self.config)
+
 
 class EventAnnounceWorker(Worker):
     """Tells followers when registrations changed an event's attendee count or cross-border flag.

@@ -94,6 +94,16 @@ async def sync_all(store: Store, config: Config, fetch_media: FetchMedia) -> int
     return changes
 
 
+def pending(store: Store, config: Config) -> bool:
+    """Whether `sync_all` has something to do: a known space publishes a picture we have not
+    fetched (or recorded as skipped), or we hold pictures it no longer publishes."""
+    known = known_spaces(store, config)
+    if set(pictures_store.cached_spaces(store)) - set(known):
+        return True
+    return any({p["source_url"] for p in published(doc)} != {row["source_url"] for row in pictures_store.cached(store, space_id)}
+               for space_id, doc in known.items())
+
+
 async def sync_space(store: Store, media_dir: Path, fetch_media: FetchMedia, space_id: str, doc: dict[str, Any]) -> int:
     wanted = {p["source_url"]: p for p in published(doc)}
     cached = {row["source_url"]: row for row in pictures_store.cached(store, space_id)}

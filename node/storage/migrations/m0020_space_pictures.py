@@ -13,9 +13,12 @@ discovered space (its `location`) and show its cached logo without fetching it a
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(
+        db,
         """
         CREATE TABLE space_pictures (
             id INTEGER PRIMARY KEY,
@@ -31,7 +34,7 @@ def migrate(db: sqlite_utils.Database) -> None:
             role TEXT NOT NULL CHECK (role IN ('logo', 'photo')),
             position INTEGER NOT NULL,
             alt_map TEXT NOT NULL DEFAULT '{}',
-            file TEXT,                               -- our re-encoded copy; NULL: skipped
+            file TEXT,                               -- our re-encoded copy, NULL when skipped
             fetched_at TEXT NOT NULL,
             PRIMARY KEY (space_id, source_url)
         );
