@@ -56,6 +56,7 @@ async def add_picture(store: Store, config: Config | None, media_dir: Path, role
             for old in replaced:
                 pictures_store.remove_own(store, old["id"])
             pictures_store.add_own(store, role, name, alt)
+            space_store.update(store)  # a new `updated`: receivers keep the newest version of the actor
             if config is not None:
                 announce.space_changed(store, config)
     except BaseException:
@@ -71,6 +72,7 @@ def remove_picture(store: Store, config: Config | None, media_dir: Path, picture
         removed = pictures_store.remove_own(store, picture_id)
         if removed is None:
             return False
+        space_store.update(store)
         if config is not None:
             announce.space_changed(store, config)
     media.delete_picture(media_dir, removed["file"])
