@@ -84,7 +84,7 @@ async def test_post_answer_accept_across_two_nodes(node_factory) -> None:
             await eventually(lambda: partnerships.all_local(lille.store, lille.config))
             lille.app[DELIVERY].wake()
             await eventually(lambda: partnerships.all_local(charleroi.store, charleroi.config)[0]["status"] == "active")
-            await eventually(lambda: settled(charleroi, lille))
+            await settled(charleroi, lille)
 
             await louise.goto(f"{lille.url}/me/partnerships")
             mine = await louise.content()

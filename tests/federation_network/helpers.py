@@ -110,16 +110,3 @@ async def deliver(sender, receiver, activity_id: str) -> DeliveryResult:
                     private_key=local_actors.private_key_for(sender.store, sender.config, actor))
     return await sender.app[CLIENT].post_activity(f"{receiver.url}/inbox", json.dumps(row["document"]).encode(),
                                                   signer=signer)
-
-
-def settled(*nodes) -> bool:
-    """No inbound activity waiting to be handled and no delivery due on any of `nodes`: compare state after this."""
-    from node.timeutil import now_iso
-
-    for node in nodes:
-        if node.store.db.execute("SELECT count(*) FROM inbox WHERE state = 'queued'").fetchone()[0]:
-            return False
-        if node.store.db.execute("SELECT count(*) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?",
-                                 [now_iso()]).fetchone()[0]:
-            return False
-    return True

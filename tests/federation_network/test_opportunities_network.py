@@ -73,7 +73,7 @@ async def test_a_mission_posted_in_charleroi_becomes_a_cross_border_partnership(
     local = opportunities_store.get_by_ap_id(charleroi.store, early["id"])
     received = await eventually(lambda: [a for a in opportunities_store.answers(charleroi.store, local["id"])
                                          if a["message"].endswith("mars.")])
-    await eventually(lambda: settled(lille, charleroi))
+    await settled(lille, charleroi)
     [answer] = opportunities_store.answers(charleroi.store, local["id"])
     assert (answer["answerer_id"], answer["answerer_name"], answer["answerer_country"]) == (
         f"{lille.url}/@louise", "Louise", "FR")

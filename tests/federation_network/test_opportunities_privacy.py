@@ -69,7 +69,7 @@ async def test_answers_and_partnerships_stay_private(node_factory) -> None:
     await eventually(lambda: partnerships.all_local(lille.store, lille.config))
     lille.app[DELIVERY].wake()
     await eventually(lambda: partnerships.all_local(charleroi.store, charleroi.config)[0]["status"] == "active")
-    await eventually(lambda: settled(charleroi, lille, tournai))
+    await settled(charleroi, lille, tournai)
 
     secrets = [SECRET, "380 euros", SECRET_REPLY, "4200", answer["note_id"], "/partnerships/"]
     for node in (charleroi, lille, tournai):
@@ -111,7 +111,7 @@ def note(attacker, found: dict, *, n: int = 1, to: list[str] | None = None, text
 
 async def test_forged_messages_change_nothing(node_factory, attacker, monkeypatch) -> None:
     charleroi, lille, tournai, found, copy, nadia, louise = await network(node_factory)
-    await eventually(lambda: settled(charleroi, lille, tournai))
+    await settled(charleroi, lille, tournai)
     c_inbox, l_inbox = f"{charleroi.url}/inbox", f"{lille.url}/inbox"
     before_c, before_l = snapshot(charleroi), snapshot(lille)
     louise_id = f"{lille.url}/@louise"
@@ -140,20 +140,20 @@ async def test_forged_messages_change_nothing(node_factory, attacker, monkeypatc
     ]
     for what, inbox, status, activity in forged:
         assert await attacker.post(inbox, activity) == status, what
-    await eventually(lambda: settled(charleroi, lille))
+    await settled(charleroi, lille)
     assert snapshot(charleroi) == before_c and snapshot(lille) == before_l
 
     # Closed: an answer is ignored. A flood of answers from one actor stops at the rate limit.
     op.close(charleroi.store, charleroi.config, found["uuid"], SKILLS, by=None)
     assert await attacker.post(c_inbox, note(attacker, found, n=4)) == 202
-    await eventually(lambda: settled(charleroi))
+    await settled(charleroi)
     assert not opportunities_store.answers(charleroi.store, found["id"])
     monkeypatch.setattr(opportunity_answers, "RATE_LIMIT", 2)
     others = [op.create(charleroi.store, charleroi.config, {"kind": "job", "title": {"fr": f"Job {n}"}}, SKILLS, by=nadia)
               for n in range(3)]
     for n, other in enumerate(others):
         assert await attacker.post(c_inbox, note(attacker, other, n=10 + n)) == 202
-    await eventually(lambda: settled(charleroi))
+    await settled(charleroi)
     answered = [len(opportunities_store.answers(charleroi.store, other["id"])) for other in others]
     assert answered == [1, 1, 0]
 
@@ -178,14 +178,14 @@ async def test_an_accept_from_someone_else_on_the_partners_server_starts_nothing
     nadia_id = found["poster_id"]
     assert await attacker.post(f"{charleroi.url}/inbox", reply(eve, 1, [nadia_id]), key_id=f"{eve}#main-key") == 202
     assert await attacker.post(f"{charleroi.url}/inbox", reply(attacker.actor, 2, [nadia_id, PUBLIC])) == 202
-    await eventually(lambda: settled(charleroi))
+    await settled(charleroi)
     assert opportunity_answers.thread(charleroi.store, answer["id"]) == []
     assert await attacker.post(f"{charleroi.url}/inbox", reply(attacker.actor, 3, [nadia_id])) == 202
     [message] = await eventually(lambda: opportunity_answers.thread(charleroi.store, answer["id"]))
     assert (message["author_id"], message["message"]) == (attacker.actor, "Ça marche")
     accept = {"id": f"{eve}/accept/1", "type": "Accept", "actor": eve, "object": proposed["offer_id"]}
     assert await attacker.post(f"{charleroi.url}/inbox", accept, key_id=f"{eve}#main-key") == 202
-    await eventually(lambda: settled(charleroi))
+    await settled(charleroi)
     assert opportunities_store.partnership(charleroi.store, proposed["id"])["status"] == "proposed"
     # Mallory, the partner, can.
     accept = {"id": f"{attacker.actor}/accept/1", "type": "Accept", "actor": attacker.actor, "object": proposed["offer_id"]}
@@ -195,7 +195,7 @@ async def test_an_accept_from_someone_else_on_the_partners_server_starts_nothing
     undo = {"id": f"{eve}/undo/1", "type": "Undo", "actor": eve,
             "object": {"id": f"{eve}/accept/1", "type": "Accept", "actor": eve, "object": proposed["offer_id"]}}
     assert await attacker.post(f"{charleroi.url}/inbox", undo, key_id=f"{eve}#main-key") == 202
-    await eventually(lambda: settled(charleroi))
+    await settled(charleroi)
     assert opportunities_store.partnership(charleroi.store, proposed["id"])["status"] == "active"
     undo = {"id": f"{attacker.actor}/undo/1", "type": "Undo", "actor": attacker.actor,
             "object": {"id": f"{attacker.actor}/accept/1", "type": "Accept", "actor": attacker.actor,

@@ -85,7 +85,7 @@ async def test_a_lille_member_follows_switch_and_a_person_at_mons(node_factory) 
     events_service.create_event(switch.store, switch.config, event_values("Atelier vélo"), by=None)
     switch.app[DELIVERY].wake()
     set_member(mons, "claire", display_name="Claire Martin")
-    await eventually(lambda: settled(lille, switch, mons))
+    await settled(lille, switch, mons)
     body = await feed(http)
     assert "Atelier vélo" not in body and "Claire Martin<" not in body
     assert lille.store.db.execute("SELECT count(*) FROM feed_items").fetchone()[0] == 2

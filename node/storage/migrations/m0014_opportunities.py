@@ -8,9 +8,11 @@ Answers are private messages between two members: they live in their own table, 
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE opportunities (
             id INTEGER PRIMARY KEY,

@@ -6,9 +6,11 @@ thread's root), kept here on both nodes and never in a collection.
 
 import sqlite_utils
 
+from node.storage.migrations import run_script
+
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE answer_messages (
             id INTEGER PRIMARY KEY,
