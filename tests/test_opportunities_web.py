@@ -41,6 +41,9 @@ async def test_post_show_close(node) -> None:
     async with node.client().get(location) as resp:
         page = await resp.text()
     assert resp.status == 200 and "Affiche du festival" in page and "Une affiche A2." in page
+    assert '<meta property="og:title" content="Affiche du festival">' in page  # a pasted link shows a card
+    assert '<meta property="og:description" content="Une affiche A2.">' in page
+    assert f'<meta property="og:url" content="{node.url}{location}">' in page
     async with node.client().get(location, headers={"Accept": "application/activity+json"}) as resp:
         doc = await resp.json(content_type=None)
     validate(doc, "opportunity.schema.json")
