@@ -181,3 +181,20 @@ async def test_a_request_lists_the_people_who_could_answer(node) -> None:
     await submit(nadia, "/opportunities/new", "/opportunities/new", FORM | {"kind": "job", "title.fr": "Un job"})
     found = [item for item in op.mine(node.store, members_store.get_by_username(node.store, "nadia"))]
     assert [bool(op.who_could_answer(node.store, SKILLS, item, lang="fr", country="FR")) for item in found] == [False, True]
+
+
+async def test_the_home_page_shows_the_newest_public_opportunities(node) -> None:
+    nadia = await member_client(node)
+    async with node.client().get("/") as resp:
+        assert "/opportunities/" not in await resp.text()  # nothing posted: no empty section
+    await submit(nadia, "/opportunities/new", "/opportunities/new", FORM)
+    hidden = members_store.insert(node.store, username="nina", display_name="Nina", role="member", status="active",
+                                  visibility="network")
+    op.create(node.store, node.config, {"kind": "job", "title": {"fr": "Réseau seulement"}}, SKILLS, by=hidden)
+    http = node.client()
+    async with http.get("/lang/fr", allow_redirects=False):
+        pass
+    async with http.get("/") as resp:
+        page = await resp.text()
+    assert "Affiche du festival" in page and 'href="/opportunities"' in page
+    assert "Réseau seulement" not in page  # network-only: not on the public home page

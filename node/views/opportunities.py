@@ -277,6 +277,12 @@ def for_you_cards(request: web.Request, member: Mapping[str, Any]) -> list[dict[
     return _listed(request, service.for_you(request.app[STORE], member, _country(request)))
 
 
+def newest_cards(request: web.Request, limit: int) -> list[dict[str, Any]]:
+    """The newest open public opportunities of the network, for the space's home page."""
+    items, _total = service.board(request.app[STORE], service.BoardFilters(), public_only=True, per_page=limit)
+    return _listed(request, items)
+
+
 @login_required
 async def end_partnership(request: web.Request) -> web.Response:
     partnerships_service.end(request.app[STORE], request.app[CONFIG], request.match_info["uuid"], by=request[USER])

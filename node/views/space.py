@@ -27,7 +27,7 @@ from node.storage.db import Store
 from node.timeutil import now
 from node.views.directory import member_cards
 from node.views.events import listed
-from node.views.opportunities import for_you_cards
+from node.views.opportunities import for_you_cards, newest_cards
 from node.views.forms import form_list, form_map, form_text
 from node.views.guards import admin_required
 
@@ -54,6 +54,7 @@ async def home(request: web.Request) -> web.Response:
         "osm_url": _osm_url(space),
         "members": member_cards(rows, skills, lang),
         "for_you": for_you_cards(request, request[USER]) if request[USER] else None,
+        "opportunities": newest_cards(request, HOME_EVENTS),
         "members_total": total,
         "events": listed(events_service.upcoming(store, local_actors.space_id(request.app[CONFIG]), limit=HOME_EVENTS),
                          lang),
