@@ -41,7 +41,7 @@ class Clock:
 
 
 async def settled(node) -> None:
-    """Minimal local stand-in for h9b's helper: the node's inbox queue is empty."""
+    """The inbox queue is empty: this test sends the deliveries itself, in its own order, on a controlled clock."""
     await eventually(lambda: inbox_store.counts(node.store).get("queued", 0) == 0, timeout=10)
 
 

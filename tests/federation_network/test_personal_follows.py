@@ -10,8 +10,7 @@ from node.appkeys import DELIVERY
 from node.services import events as events_service
 from node.storage import deliveries as deliveries_store
 from node.storage import follows as follows_store
-from node.storage import inbox as inbox_store
-from tests.federation_network.helpers import eventually, handle, set_member
+from tests.federation_network.helpers import eventually, handle, set_member, settled
 from tests.web import add_member, login, submit
 
 
@@ -24,12 +23,6 @@ def event_values(name: str) -> dict:
 def state(node, follower: str, followee: str) -> str | None:
     row = follows_store.get(node.store, follower, followee)
     return row["state"] if row else None
-
-
-def settled(*nodes) -> bool:
-    """Nothing left to deliver or to handle on any of the nodes."""
-    return all(not deliveries_store.count_by_status(n.store).get("pending") and not inbox_store.counts(n.store).get("queued")
-               for n in nodes)
 
 
 async def feed(http, query: str = "") -> str:
