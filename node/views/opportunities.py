@@ -165,8 +165,9 @@ async def new_form(request: web.Request) -> web.Response:
     return _form(request, {"kind": "mission", "place_kind": "this_space"})
 
 
-@login_required
-async def new_submit(request: web.Request) -> web.Response:
+async def _save(request: web.Request, save: Any, item: dict[str, Any] | None = None) -> web.Response:
+    """Read the posted form, resolve its skills and `save(values, skills)`; the form again, with the
+    error and the skill suggestions, when the input is refused. Shared by the new and edit forms."""
     form = await request.post()
     skills, lang = request.app[SKILLS], request[LANG]
     uris, candidates, picker_error = resolve_form_input(skills, form_list(form, "skills"), form_text(form, "skills_add"), lang)
@@ -174,11 +175,17 @@ async def new_submit(request: web.Request) -> web.Response:
     try:
         if picker_error is not None:
             raise InvalidInput(picker_error.template, field="skills", **picker_error.params)
-        found = service.create(request.app[STORE], request.app[CONFIG], values, skills, by=request[USER])
+        uuid = save(values, skills)
     except (InvalidInput, PermissionDenied) as exc:
-        return _form(request, values, error=exc, candidates=candidates,
+        return _form(request, values, item=item, error=exc, candidates=candidates,
                      typed=form_text(form, "skills_add") if picker_error else "")
-    raise _published(request, f"/opportunities/{found['uuid']}")
+    raise _published(request, f"/opportunities/{uuid}")
+
+
+@login_required
+async def new_submit(request: web.Request) -> web.Response:
+    store, config = request.app[STORE], request.app[CONFIG]
+    return await _save(request, lambda values, skills: service.create(store, config, values, skills, by=request[USER])["uuid"])
 
 
 def _editable(request: web.Request) -> dict[str, Any]:
@@ -198,18 +205,13 @@ async def edit_form(request: web.Request) -> web.Response:
 @login_required
 async def edit_submit(request: web.Request) -> web.Response:
     found = _editable(request)
-    form = await request.post()
-    skills, lang = request.app[SKILLS], request[LANG]
-    uris, candidates, picker_error = resolve_form_input(skills, form_list(form, "skills"), form_text(form, "skills_add"), lang)
-    values = _values(form, uris)
-    try:
-        if picker_error is not None:
-            raise InvalidInput(picker_error.template, field="skills", **picker_error.params)
-        service.update(request.app[STORE], request.app[CONFIG], found["uuid"], values, skills, by=request[USER])
-    except (InvalidInput, PermissionDenied) as exc:
-        return _form(request, values, item=found, error=exc, candidates=candidates,
-                     typed=form_text(form, "skills_add") if picker_error else "")
-    raise _published(request, f"/opportunities/{found['uuid']}")
+    store, config = request.app[STORE], request.app[CONFIG]
+
+    def save(values: dict[str, Any], skills: Any) -> str:
+        service.update(store, config, found["uuid"], values, skills, by=request[USER])
+        return found["uuid"]
+
+    return await _save(request, save, item=found)
 
 
 @login_required
