@@ -45,7 +45,7 @@ from node.config import Config
 from federation.errors import FederationError
 from node.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from node.i18n import locale_for
-from node.services import actor_documents, event_notices, event_places, local_actors, outbox, publication
+from node.services import actor_documents, event_notices, event_places, local_actors, outbox, ownership, publication
 from node.services import follows as follows_service
 from node.services import fields as check
 from node.services.space import COUNTRIES, members_may
@@ -470,29 +470,21 @@ def can_create(store: Store, member: Mapping[str, Any] | None) -> bool:
 
 def can_manage(member: Mapping[str, Any] | None, event: Mapping[str, Any]) -> bool:
     """Admins and the member who created it; remote events belong to their origin."""
-    if member is None or event["origin"] != "local":
-        return False
-    return member["role"] == "admin" or event["created_by"] == member["id"]
+    return ownership.may_manage(member, event, "created_by")
 
 
 def get_event(store: Store, uuid: str) -> dict[str, Any]:
     """A live event by uuid: NotFound if unknown, Gone once deleted."""
-    event = events_store.get_by_uuid(store, uuid)
-    if event is None:
-        raise NotFound("No such event.")
-    if event["deleted_at"]:
-        raise Gone("This event was deleted.")
-    return event
+    return ownership.live(events_store.get_by_uuid(store, uuid),
+                          missing=NotFound("No such event."), gone=Gone("This event was deleted."))
 
 
 def _managed(store: Store, uuid: str, by: Mapping[str, Any] | None) -> dict[str, Any]:
     """The local event `by` may change (`by=None`: the space itself, from the CLI)."""
-    event = get_event(store, uuid)
-    if event["origin"] != "local":
-        raise PermissionDenied("Only the space that published this event can change it.")
-    if by is not None and not can_manage(by, event):
-        raise PermissionDenied("Only the event's organisers and the space's admins can do this.")
-    return event
+    return ownership.managed(
+        get_event(store, uuid), by, "created_by",
+        not_local=PermissionDenied("Only the space that published this event can change it."),
+        not_allowed=PermissionDenied("Only the event's organisers and the space's admins can do this."))
 
 
 # creating and changing

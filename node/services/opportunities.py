@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 from node.config import Config
 from node.errors import Gone, InvalidInput, NotFound, PermissionDenied
 from node.services import fields as check
-from node.services import local_actors, outbox, publication
+from node.services import local_actors, outbox, ownership, publication
 from node.services import opportunity_documents as documents
 from node.services.catalogue import card, skill_filter
 from node.services.events import sanitise_html
@@ -194,27 +194,19 @@ def can_post(store: Store, member: Mapping[str, Any] | None) -> bool:
 
 
 def can_manage(member: Mapping[str, Any] | None, opportunity: Mapping[str, Any]) -> bool:
-    if member is None or opportunity["origin"] != "local":
-        return False
-    return member["role"] == "admin" or opportunity["member_id"] == member["id"]
+    return ownership.may_manage(member, opportunity, "member_id")
 
 
 def get(store: Store, uuid: str) -> dict[str, Any]:
-    found = store_mod.get_by_uuid(store, uuid)
-    if found is None:
-        raise NotFound("No such opportunity.")
-    if found["deleted_at"]:
-        raise Gone("This opportunity was deleted.")
-    return found
+    return ownership.live(store_mod.get_by_uuid(store, uuid),
+                          missing=NotFound("No such opportunity."), gone=Gone("This opportunity was deleted."))
 
 
 def _managed(store: Store, uuid: str, by: Mapping[str, Any] | None) -> dict[str, Any]:
-    found = get(store, uuid)
-    if found["origin"] != "local":
-        raise PermissionDenied("Only the space that published this opportunity can change it.")
-    if by is not None and not can_manage(by, found):
-        raise PermissionDenied("Only who posted this opportunity and the space's admins can change it.")
-    return found
+    return ownership.managed(
+        get(store, uuid), by, "member_id",
+        not_local=PermissionDenied("Only the space that published this opportunity can change it."),
+        not_allowed=PermissionDenied("Only who posted this opportunity and the space's admins can change it."))
 
 
 # creating and changing
